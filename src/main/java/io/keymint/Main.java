@@ -1,0 +1,46 @@
+package io.keymint;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.keymint.config.ConfigException;
+import io.keymint.config.OperatorConfig;
+import java.time.Clock;
+import java.util.Arrays;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** {@code keymint run [--flag=value ...]}: runs the operator against the current kubeconfig or in-cluster config. */
+public final class Main {
+
+  private static final Logger log = LoggerFactory.getLogger(Main.class);
+  private static final String USAGE = "usage: keymint run [--keycloak-url=URL --keycloak-realm=REALM ...]"
+      + " (every KEYMINT_* environment variable is also a flag; see README.md)";
+
+  private Main() {}
+
+  public static void main(String[] args) throws InterruptedException {
+    if (args.length == 0 || !"run".equals(args[0])) {
+      System.err.println(USAGE);
+      System.exit(2);
+    }
+    OperatorConfig config;
+    try {
+      config = OperatorConfig.load(System.getenv(), Arrays.copyOfRange(args, 1, args.length));
+    } catch (ConfigException e) {
+      System.err.println("keymint: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
+    KubernetesClient client = new KubernetesClientBuilder().build();
+    KeymintOperator keymint = KeymintOperator.start(client, config, Clock.systemUTC());
+    log.info("Keymint is running (Keycloak: {})", config.keycloak() == null ? "not configured" : config.keycloak().url());
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      keymint.close();
+      client.close();
+      stopped.countDown();
+    }, "keymint-shutdown"));
+    stopped.await();
+  }
+}

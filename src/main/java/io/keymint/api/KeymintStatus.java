@@ -1,0 +1,25 @@
+package io.keymint.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import java.util.ArrayList;
+import java.util.List;
+
+/** What every Keymint status has: kstatus conditions and the failure counter behind the backoff. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class KeymintStatus {
+  public Long observedGeneration;
+  public List<Condition> conditions = new ArrayList<>();
+  /** Transient failures in a row; reset by success. */
+  public Integer failedAttempts;
+  public String lastFailureTime;
+
+  public Condition condition(String type) {
+    return conditions == null ? null
+        : conditions.stream().filter(c -> type.equals(c.type)).findFirst().orElse(null);
+  }
+
+  public boolean isReady() {
+    Condition ready = condition(Condition.READY);
+    return ready != null && "True".equals(ready.status);
+  }
+}

@@ -1,0 +1,26 @@
+package io.keymint.api;
+
+/** The condition reasons of the API contract (CamelCase, stable: users and alerts match on them). */
+public final class Reasons {
+  public static final String PROVISIONED = "Provisioned";
+  public static final String TOKEN_ISSUED = "TokenIssued";
+  public static final String PROGRESSING = "Progressing";
+  public static final String INVALID_SPEC = "InvalidSpec";
+  public static final String SECRET_NOT_FOUND = "SecretNotFound";
+  public static final String CLIENT_APPLICATION_NOT_READY = "ClientApplicationNotReady";
+  public static final String IDENTITY_PROVIDER_UNAVAILABLE = "IdentityProviderUnavailable";
+  public static final String INVALID_GRANT = "InvalidGrant";
+  public static final String FORBIDDEN = "Forbidden";
+  public static final String CLIENT_OWNED_ELSEWHERE = "ClientOwnedElsewhere";
+  public static final String REALM_NOT_ALLOWED = "RealmNotAllowed";
+  public static final String REALM_NOT_FOUND = "RealmNotFound";
+  public static final String ROLE_NOT_ALLOWED = "RoleNotAllowed";
+  public static final String ROLE_NOT_FOUND = "RoleNotFound";
+  public static final String CLIENT_SCOPE_NOT_FOUND = "ClientScopeNotFound";
+  public static final String TOKEN_ENDPOINT_NOT_ALLOWED = "TokenEndpointNotAllowed";
+  public static final String SECRET_CONFLICT = "SecretConflict";
+  public static final String KEYCLOAK_NOT_CONFIGURED = "KeycloakNotConfigured";
+  public static final String RECONCILE_ERROR = "ReconcileError";
+
+  private Reasons() {}
+}

@@ -1,0 +1,20 @@
+package io.keymint.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
+
+/** When a token is refreshed, relative to its expiry. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class RefreshPolicy {
+  @JsonPropertyDescription("Refresh this long before expiry; wins over the percentage when shorter than the lifetime.")
+  @Pattern(Durations.PATTERN)
+  public String beforeExpiry;
+
+  @JsonPropertyDescription("Refresh when this percentage of the lifetime is left; default 33.")
+  @Min(1)
+  @Max(90)
+  public Integer beforeExpiryPercentage;
+}

@@ -1,0 +1,18 @@
+package io.keymint.api;
+
+import io.fabric8.generator.annotation.Required;
+
+/** A key of a Secret in the referring resource's own namespace. */
+public class SecretKeyReference {
+  @Required
+  public String name;
+  @Required
+  public String key;
+
+  public SecretKeyReference() {}
+
+  public SecretKeyReference(String name, String key) {
+    this.name = name;
+    this.key = key;
+  }
+}

@@ -1,0 +1,16 @@
+package io.keymint.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Size;
+
+/** The output Secret of a token resource. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class TokenSecret {
+  @JsonPropertyDescription("Name of the token Secret; default \"<name>-token\".")
+  @Pattern("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
+  @Size(max = 253)
+  public String name;
+  public SecretTemplate template;
+}

@@ -1,0 +1,20 @@
+package io.keymint.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import java.util.List;
+
+/** Status shared by AppToken and PlatformToken. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class TokenStatus extends KeymintStatus {
+  public String expiresAt;
+  public String refreshAt;
+  public String lastRefreshTime;
+  public String tokenType;
+  /** As granted by the provider. */
+  public String scope;
+  /** The token's aud claim, when it is a JWT. */
+  public List<String> audiences;
+  public String secretName;
+  /** The keymint.io/refresh value last acted on. */
+  public String lastRefreshRequest;
+}

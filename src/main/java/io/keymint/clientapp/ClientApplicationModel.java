@@ -1,0 +1,156 @@
+package io.keymint.clientapp;
+
+import io.keymint.api.Durations;
+import io.keymint.api.Reasons;
+import io.keymint.api.SecretTemplate;
+import io.keymint.config.OperatorConfig;
+import io.keymint.keycloak.DesiredClient;
+import io.keymint.keycloak.OwnerMark;
+import io.keymint.keycloak.RolePolicy;
+import io.keymint.kube.ReconcileException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import java.util.SortedMap;
+import java.util.SortedSet;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * A ClientApplication validated into what Keymint will do: the desired Keycloak client and the
+ * output Secret. Pure: every spec and policy error that needs no Keycloak answer is found here,
+ * before anything is created.
+ */
+public record ClientApplicationModel(
+    DesiredClient client,
+    String secretName,
+    SecretTemplate secretTemplate,
+    Duration rotationPeriod,
+    boolean retain) {
+
+  static final Duration MIN_ROTATION_PERIOD = Duration.ofSeconds(10);
+
+  public boolean confidential() {
+    return !client.publicClient();
+  }
+
+  public String realm() {
+    return client.realm();
+  }
+
+  public String clientId() {
+    return client.clientId();
+  }
+
+  public static ClientApplicationModel from(ClientApplication app, OperatorConfig config, RolePolicy policy) {
+    ClientApplicationSpec spec = app.getSpec() == null ? new ClientApplicationSpec() : app.getSpec();
+    if (config.keycloak() == null) {
+      throw ReconcileException.permanent(Reasons.KEYCLOAK_NOT_CONFIGURED,
+          "this Keymint has no Keycloak to provision clients in (KEYMINT_KEYCLOAK_URL is not set)");
+    }
+    String realm = realmOf(app, config);
+    if (!config.realmAllowed(realm)) {
+      throw ReconcileException.permanent(Reasons.REALM_NOT_ALLOWED, "realm '" + realm + "' is not allowed"
+          + (config.allowedRealms().isEmpty() ? " (only the default realm '" + config.keycloak().realm() + "')"
+              : " (KEYMINT_ALLOWED_REALMS: " + String.join(", ", config.allowedRealms()) + ")"));
+    }
+    boolean publicClient = spec.type == ClientApplicationSpec.Type.Public;
+    if (publicClient && spec.serviceAccount != null) {
+      throw invalid("serviceAccount needs a Confidential client");
+    }
+    if (publicClient && spec.secret != null && spec.secret.rotation != null) {
+      throw invalid("secret.rotation needs a Confidential client");
+    }
+
+    SortedSet<String> realmRoles = new TreeSet<>();
+    SortedMap<String, SortedSet<String>> clientRoles = new TreeMap<>();
+    if (spec.serviceAccount != null) {
+      for (String role : nonNull(spec.serviceAccount.realmRoles)) {
+        reject(policy.rejectRealmRole(realm, role));
+        realmRoles.add(role);
+      }
+      for (ClientApplicationSpec.ClientRoles grant : nonNull(spec.serviceAccount.clientRoles)) {
+        if (grant.client == null || grant.client.isBlank()) {
+          throw invalid("serviceAccount.clientRoles[].client is required");
+        }
+        for (String role : nonNull(grant.roles)) {
+          reject(policy.rejectClientRole(realm, grant.client, role));
+          clientRoles.computeIfAbsent(grant.client, c -> new TreeSet<>()).add(role);
+        }
+      }
+    }
+
+    Integer lifespan = null;
+    if (spec.accessTokenLifespan != null) {
+      Duration d = duration("accessTokenLifespan", spec.accessTokenLifespan);
+      if (d.toSeconds() < 1) {
+        throw invalid("accessTokenLifespan must be at least 1s");
+      }
+      lifespan = (int) d.toSeconds();
+    }
+    Duration rotation = null;
+    if (spec.secret != null && spec.secret.rotation != null) {
+      rotation = duration("secret.rotation.period", spec.secret.rotation.period);
+      if (rotation.compareTo(MIN_ROTATION_PERIOD) < 0) {
+        throw invalid("secret.rotation.period must be at least " + Durations.format(MIN_ROTATION_PERIOD));
+      }
+    }
+    ClientApplicationSpec.Flows flows = spec.flows == null ? new ClientApplicationSpec.Flows() : spec.flows;
+    OwnerMark owner = new OwnerMark(app.getMetadata().getUid(), ClientApplication.KIND,
+        app.getMetadata().getNamespace(), app.getMetadata().getName());
+    DesiredClient client = new DesiredClient(realm, clientIdOf(app), spec.description, publicClient,
+        Boolean.TRUE.equals(flows.standard), Boolean.TRUE.equals(flows.directAccessGrants),
+        sorted(spec.redirectUris), sorted(spec.webOrigins), lifespan, new TreeSet<>(nonNull(spec.roles)),
+        realmRoles, clientRoles, emptyToNull(spec.defaultClientScopes), emptyToNull(spec.optionalClientScopes), owner);
+    return new ClientApplicationModel(client, secretNameOf(app), spec.secret == null ? null : spec.secret.template,
+        rotation, spec.deletionPolicy == ClientApplicationSpec.DeletionPolicy.Retain);
+  }
+
+  public static String realmOf(ClientApplication app, OperatorConfig config) {
+    String realm = app.getSpec() == null ? null : app.getSpec().realm;
+    return realm != null ? realm : config.keycloak() == null ? null : config.keycloak().realm();
+  }
+
+  public static String clientIdOf(ClientApplication app) {
+    String clientId = app.getSpec() == null ? null : app.getSpec().clientId;
+    return clientId != null ? clientId : app.getMetadata().getNamespace() + "-" + app.getMetadata().getName();
+  }
+
+  public static String secretNameOf(ClientApplication app) {
+    ClientApplicationSpec spec = app.getSpec();
+    return spec != null && spec.secret != null && spec.secret.name != null ? spec.secret.name
+        : app.getMetadata().getName() + "-client";
+  }
+
+  private static Duration duration(String field, String value) {
+    try {
+      return Durations.parse(value);
+    } catch (IllegalArgumentException e) {
+      throw invalid(field + ": " + e.getMessage());
+    }
+  }
+
+  private static void reject(Optional<String> why) {
+    if (why.isPresent()) {
+      throw ReconcileException.permanent(Reasons.ROLE_NOT_ALLOWED, why.get());
+    }
+  }
+
+  private static ReconcileException invalid(String message) {
+    return ReconcileException.permanent(Reasons.INVALID_SPEC, message);
+  }
+
+  private static <T> Collection<T> nonNull(Collection<T> c) {
+    return c == null ? List.of() : c;
+  }
+
+  private static List<String> sorted(List<String> list) {
+    return new ArrayList<>(new TreeSet<>(nonNull(list)));
+  }
+
+  private static List<String> emptyToNull(List<String> list) {
+    return list == null || list.isEmpty() ? null : sorted(list);
+  }
+}

@@ -1,0 +1,210 @@
+package io.keymint.clientapp;
+
+import io.fabric8.kubernetes.api.model.Secret;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.Mappers;
+import io.keymint.api.Labels;
+import io.keymint.api.Reasons;
+import io.keymint.config.OperatorConfig;
+import io.keymint.keycloak.KeycloakGateway;
+import io.keymint.keycloak.OwnerMark;
+import io.keymint.keycloak.RolePolicy;
+import io.keymint.kube.Backoff;
+import io.keymint.kube.Outcome;
+import io.keymint.kube.OutputSecrets;
+import io.keymint.kube.ReconcileException;
+import io.keymint.kube.StatusUpdates;
+import io.keymint.kube.Times;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Provisions a ClientApplication's client in Keycloak and keeps its credentials in a Secret.
+ * An unchanged resource with an intact Secret costs no Keycloak call; the client is read back
+ * (and repaired) every {@link #DRIFT_CHECK_INTERVAL}, and its secret rotated when asked or due.
+ */
+@ControllerConfiguration(name = "clientapplication", generationAwareEventProcessing = false)
+public class ClientApplicationReconciler implements Reconciler<ClientApplication>, Cleaner<ClientApplication> {
+
+  private static final Logger log = LoggerFactory.getLogger(ClientApplicationReconciler.class);
+  static final Duration DRIFT_CHECK_INTERVAL = Duration.ofMinutes(10);
+  static final Duration STALLED_RECHECK = Duration.ofMinutes(5);
+  static final List<String> SECRET_KEYS = List.of("client_id", "client_secret", "issuer_url", "token_url", "realm");
+
+  private final OperatorConfig config;
+  private final KeycloakGateway keycloak;
+  private final RolePolicy rolePolicy;
+  private final Clock clock;
+
+  public ClientApplicationReconciler(OperatorConfig config, KeycloakGateway keycloak, Clock clock) {
+    this.config = config;
+    this.keycloak = keycloak;
+    this.rolePolicy = new RolePolicy(config.grantableRoles());
+    this.clock = clock;
+  }
+
+  @Override
+  public List<EventSource<?, ClientApplication>> prepareEventSources(EventSourceContext<ClientApplication> context) {
+    var secrets = InformerEventSourceConfiguration.from(Secret.class, ClientApplication.class)
+        .withLabelSelector(OutputSecrets.selectorFor(ClientApplication.KIND))
+        .withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(ClientApplication.class))
+        .withNamespacesInheritedFromController()
+        .build();
+    return List.of(new InformerEventSource<>(secrets, context));
+  }
+
+  @Override
+  public UpdateControl<ClientApplication> reconcile(ClientApplication app, Context<ClientApplication> context) {
+    ClientApplicationStatus status = app.getStatus() == null ? new ClientApplicationStatus() : app.getStatus();
+    app.setStatus(status);
+    String before = StatusUpdates.snapshot(status);
+    Instant now = clock.instant();
+    Outcome outcome;
+    Duration next;
+    try {
+      ClientApplicationModel model = ClientApplicationModel.from(app, config, rolePolicy);
+      status.realm = model.realm();
+      status.clientId = model.clientId();
+      status.secretName = model.secretName();
+      next = provision(app, model, context, now);
+      status.issuerUrl = keycloak.issuerUrl(model.realm());
+      status.tokenUrl = keycloak.tokenUrl(model.realm());
+      status.failedAttempts = null;
+      status.lastFailureTime = null;
+      outcome = Outcome.ready(Reasons.PROVISIONED, "client '" + model.clientId() + "' is provisioned in realm '"
+          + model.realm() + "'; its credentials are in Secret '" + model.secretName() + "'");
+    } catch (ReconcileException e) {
+      outcome = e.isRetryable() ? Outcome.progressing(e.reason(), e.getMessage() + "; retrying")
+          : Outcome.stalled(e.reason(), e.getMessage());
+      next = StatusUpdates.recordFailure(status, e, now, STALLED_RECHECK);
+      log.warn("ClientApplication {}/{}: {}: {}", app.getMetadata().getNamespace(), app.getMetadata().getName(),
+          e.reason(), e.getMessage());
+    }
+    return StatusUpdates.finish(app, status, before, outcome, now, next);
+  }
+
+  /** Brings Keycloak and the output Secret in line; returns when to look again. */
+  private Duration provision(ClientApplication app, ClientApplicationModel model, Context<ClientApplication> context,
+      Instant now) {
+    ClientApplicationStatus status = app.getStatus();
+    OutputSecrets secrets = new OutputSecrets(context.getClient());
+    Secret cached = context.getSecondaryResources(Secret.class).stream()
+        .filter(s -> model.secretName().equals(s.getMetadata().getName())).findFirst().orElse(null);
+    Secret current = secrets.requireWritable(app, model.secretName(), cached);
+
+    boolean clientCurrent = status.clientUuid != null && model.client().hash().equals(status.clientHash)
+        && !driftCheckDue(status, now);
+    String rotationRequest = annotation(app, Labels.ROTATE_SECRET);
+    boolean rotationRequested = rotationRequest != null && status.clientUuid != null
+        && !rotationRequest.equals(status.lastRotationRequest);
+    boolean rotationDue = rotationDue(model, status, now);
+    boolean secretIntact = current != null && OutputSecrets.isIntact(current, SECRET_KEYS)
+        && OutputSecrets.decode(current).containsKey("client_secret") == model.confidential();
+
+    if (!clientCurrent) {
+      status.clientUuid = keycloak.ensureClient(model.client());
+      status.clientHash = model.client().hash();
+      status.lastSyncTime = Times.format(now);
+    }
+    String clientSecret = null;
+    if (model.confidential()) {
+      if (rotationRequested || rotationDue) {
+        clientSecret = keycloak.regenerateSecret(model.realm(), status.clientUuid);
+        status.secretRotatedAt = Times.format(now);
+        log.info("Rotated the client secret of {} ({})", model.clientId(), rotationRequested ? "requested" : "period");
+      } else if (secretIntact && clientCurrent) {
+        clientSecret = OutputSecrets.decode(current).get("client_secret");
+      } else {
+        clientSecret = keycloak.readSecret(model.realm(), status.clientUuid);
+      }
+      if (status.secretRotatedAt == null) {
+        status.secretRotatedAt = Times.format(now);
+      }
+    } else {
+      status.secretRotatedAt = null;
+    }
+    status.lastRotationRequest = rotationRequest;
+
+    Map<String, String> data = new LinkedHashMap<>();
+    data.put("client_id", model.clientId());
+    if (clientSecret != null) {
+      data.put("client_secret", clientSecret);
+    }
+    data.put("issuer_url", keycloak.issuerUrl(model.realm()));
+    data.put("token_url", keycloak.tokenUrl(model.realm()));
+    data.put("realm", model.realm());
+    secrets.apply(current, OutputSecrets.desired(app, model.secretName(), data, model.secretTemplate()));
+    context.getSecondaryResources(Secret.class).stream() // a renamed output Secret: the old one goes
+        .filter(s -> !model.secretName().equals(s.getMetadata().getName()) && OutputSecrets.isOwnedBy(s, app))
+        .forEach(secrets::delete);
+    return nextLook(model, status, now);
+  }
+
+  private static boolean driftCheckDue(ClientApplicationStatus status, Instant now) {
+    Instant last = Times.parse(status.lastSyncTime);
+    return last == null || !now.isBefore(last.plus(DRIFT_CHECK_INTERVAL));
+  }
+
+  private static boolean rotationDue(ClientApplicationModel model, ClientApplicationStatus status, Instant now) {
+    Instant rotatedAt = Times.parse(status.secretRotatedAt);
+    return model.confidential() && model.rotationPeriod() != null && rotatedAt != null
+        && !now.isBefore(rotatedAt.plus(model.rotationPeriod()));
+  }
+
+  /** The next drift check or rotation, whichever comes first. */
+  private static Duration nextLook(ClientApplicationModel model, ClientApplicationStatus status, Instant now) {
+    Instant next = Times.parse(status.lastSyncTime).plus(DRIFT_CHECK_INTERVAL);
+    Instant rotatedAt = Times.parse(status.secretRotatedAt);
+    if (model.confidential() && model.rotationPeriod() != null && rotatedAt != null) {
+      Instant rotation = rotatedAt.plus(model.rotationPeriod());
+      next = rotation.isBefore(next) ? rotation : next;
+    }
+    Duration wait = Duration.between(now, next);
+    return wait.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1) : wait;
+  }
+
+  @Override
+  public DeleteControl cleanup(ClientApplication app, Context<ClientApplication> context) {
+    ClientApplicationStatus status = app.getStatus();
+    boolean retain = app.getSpec() != null && app.getSpec().deletionPolicy == ClientApplicationSpec.DeletionPolicy.Retain;
+    // Delete what was provisioned (status), else what would have been; a client never created needs nothing.
+    String realm = status != null && status.realm != null ? status.realm : ClientApplicationModel.realmOf(app, config);
+    String clientId = status != null && status.clientId != null ? status.clientId : ClientApplicationModel.clientIdOf(app);
+    if (retain || keycloak == null || realm == null) {
+      return DeleteControl.defaultDelete();
+    }
+    OwnerMark owner = new OwnerMark(app.getMetadata().getUid(), ClientApplication.KIND,
+        app.getMetadata().getNamespace(), app.getMetadata().getName());
+    try {
+      KeycloakGateway.Deletion result = keycloak.deleteClient(realm, clientId, owner);
+      log.info("ClientApplication {}/{} deleted: Keycloak client {} {}", app.getMetadata().getNamespace(),
+          app.getMetadata().getName(), clientId, result.name().toLowerCase().replace('_', ' '));
+      return DeleteControl.defaultDelete();
+    } catch (ReconcileException e) {
+      int attempts = status == null || status.failedAttempts == null ? 1 : status.failedAttempts + 1;
+      log.warn("ClientApplication {}/{}: cannot delete Keycloak client {} yet: {}", app.getMetadata().getNamespace(),
+          app.getMetadata().getName(), clientId, e.getMessage());
+      return DeleteControl.noFinalizerRemoval().rescheduleAfter(Backoff.after(attempts).toMillis());
+    }
+  }
+
+  private static String annotation(ClientApplication app, String name) {
+    Map<String, String> annotations = app.getMetadata().getAnnotations();
+    return annotations == null ? null : annotations.get(name);
+  }
+}

@@ -1,0 +1,109 @@
+package io.keymint.clientapp;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
+import io.keymint.api.Durations;
+import io.keymint.api.SecretTemplate;
+import java.util.List;
+
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(value = "(has(self.realm) ? self.realm : '') == (has(oldSelf.realm) ? oldSelf.realm : '')",
+    message = "realm is immutable")
+@ValidationRule(value = "(has(self.clientId) ? self.clientId : '') == (has(oldSelf.clientId) ? oldSelf.clientId : '')",
+    message = "clientId is immutable")
+@ValidationRule(value = "!(has(self.type) && self.type == 'Public' && has(self.serviceAccount))",
+    message = "serviceAccount needs a Confidential client")
+@ValidationRule(value = "!(has(self.type) && self.type == 'Public' && has(self.secret) && has(self.secret.rotation))",
+    message = "secret.rotation needs a Confidential client")
+public class ClientApplicationSpec {
+
+  public enum Type { Confidential, Public }
+
+  public enum DeletionPolicy { Delete, Retain }
+
+  @JsonPropertyDescription("Keycloak realm; default: the operator's KEYMINT_KEYCLOAK_REALM. Immutable.")
+  @Size(min = 1, max = 255)
+  public String realm;
+
+  @JsonPropertyDescription("Client ID in Keycloak; default \"<namespace>-<name>\". Immutable.")
+  @Size(min = 1, max = 255)
+  @Pattern("^[A-Za-z0-9._:/-]+$")
+  public String clientId;
+
+  @Size(max = 255)
+  public String description;
+
+  @JsonPropertyDescription("Confidential (default) or Public.")
+  public Type type;
+
+  @JsonPropertyDescription("Confidential only: the service account's roles (client_credentials grant).")
+  public ServiceAccount serviceAccount;
+
+  @JsonPropertyDescription("Client roles this application defines; AppTokens in audience mode can be granted them.")
+  public List<@Pattern("^[A-Za-z0-9._:-]+$") String> roles;
+
+  public Flows flows;
+  public List<String> redirectUris;
+  public List<String> webOrigins;
+  public List<String> defaultClientScopes;
+  public List<String> optionalClientScopes;
+
+  @JsonPropertyDescription("Access-token lifespan of this client in Keycloak, e.g. 5m.")
+  @Pattern(Durations.PATTERN)
+  public String accessTokenLifespan;
+
+  public OutputSecret secret;
+
+  @JsonPropertyDescription("Delete (default): delete the Keycloak client with this resource. Retain: keep it.")
+  public DeletionPolicy deletionPolicy;
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class ServiceAccount {
+    public List<String> realmRoles;
+    public List<ClientRoles> clientRoles;
+  }
+
+  public static class ClientRoles {
+    @JsonPropertyDescription("clientId of the client that defines the roles.")
+    @Required
+    public String client;
+    @Required
+    public List<String> roles;
+
+    public ClientRoles() {}
+
+    public ClientRoles(String client, List<String> roles) {
+      this.client = client;
+      this.roles = roles;
+    }
+  }
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class Flows {
+    @JsonPropertyDescription("Authorization-code flow; default false.")
+    public Boolean standard;
+    @JsonPropertyDescription("Resource-owner password grant; default false.")
+    public Boolean directAccessGrants;
+  }
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class OutputSecret {
+    @JsonPropertyDescription("Name of the output Secret; default \"<name>-client\".")
+    @Pattern("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
+    @Size(max = 253)
+    public String name;
+    public Rotation rotation;
+    public SecretTemplate template;
+  }
+
+  public static class Rotation {
+    @JsonPropertyDescription("Regenerate the client secret this often, e.g. 720h. At least 10s.")
+    @Required
+    @Pattern(Durations.PATTERN)
+    public String period;
+  }
+}

@@ -1,0 +1,201 @@
+package io.keymint.config;
+
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Keymint's configuration, read once at start from the environment variables of API.md, each of
+ * which can also be given as a flag ({@code KEYMINT_KEYCLOAK_URL} is {@code --keycloak-url}); flags
+ * win. Invalid settings fail fast with a {@link ConfigException} naming the setting.
+ */
+public record OperatorConfig(
+    Keycloak keycloak,
+    List<String> allowedRealms,
+    List<String> grantableRoles,
+    List<String> tokenUrlHosts,
+    boolean allowHttp,
+    List<String> watchNamespaces,
+    boolean leaderElection,
+    int httpPort) {
+
+  /** Where ClientApplications are provisioned and how Keymint authenticates there. */
+  public record Keycloak(String url, String realm, String authRealm, String clientId, String clientSecret,
+      String username, String password) {
+
+    /** Whether Keymint uses a client_credentials admin credential (else username and password). */
+    public boolean usesClientCredentials() {
+      return clientId != null && clientSecret != null;
+    }
+
+    @Override
+    public String toString() { // never print the credential
+      return "Keycloak[url=" + url + ", realm=" + realm + ", authRealm=" + authRealm + ", clientId=" + clientId + "]";
+    }
+  }
+
+  public static final String PREFIX = "KEYMINT_";
+
+  public static OperatorConfig load(Map<String, String> environment, String... flags) {
+    return from(merge(environment, flags));
+  }
+
+  /** The effective settings: environment, then flags ({@code --keycloak-url=x} or {@code --keycloak-url x}). */
+  static Map<String, String> merge(Map<String, String> environment, String... flags) {
+    Map<String, String> settings = new HashMap<>();
+    environment.forEach((k, v) -> {
+      if (k.startsWith(PREFIX) && v != null && !v.isBlank()) {
+        settings.put(k, v.trim());
+      }
+    });
+    for (int i = 0; i < flags.length; i++) {
+      String flag = flags[i];
+      if (!flag.startsWith("--")) {
+        throw new ConfigException("unexpected argument '" + flag + "': settings are flags like --keycloak-url=https://...");
+      }
+      String name = flag.substring(2);
+      String value;
+      int eq = name.indexOf('=');
+      if (eq >= 0) {
+        value = name.substring(eq + 1);
+        name = name.substring(0, eq);
+      } else if (i + 1 < flags.length && !flags[i + 1].startsWith("--")) {
+        value = flags[++i];
+      } else {
+        value = "true";
+      }
+      settings.put(PREFIX + name.toUpperCase(Locale.ROOT).replace('-', '_'), value.trim());
+    }
+    return settings;
+  }
+
+  static OperatorConfig from(Map<String, String> s) {
+    Settings settings = new Settings(s);
+    boolean allowHttp = settings.bool("KEYMINT_ALLOW_HTTP");
+    Keycloak keycloak = null;
+    String url = settings.get("KEYMINT_KEYCLOAK_URL");
+    if (url != null) {
+      url = stripTrailingSlash(url);
+      settings.url("KEYMINT_KEYCLOAK_URL", url, allowHttp);
+      String clientId = settings.get("KEYMINT_KEYCLOAK_CLIENT_ID");
+      String clientSecret = settings.secret("KEYMINT_KEYCLOAK_CLIENT_SECRET");
+      String username = settings.get("KEYMINT_KEYCLOAK_USERNAME");
+      String password = settings.secret("KEYMINT_KEYCLOAK_PASSWORD");
+      boolean clientCredentials = clientId != null || clientSecret != null;
+      if (clientCredentials && (clientId == null || clientSecret == null)) {
+        throw new ConfigException(clientId == null
+            ? "KEYMINT_KEYCLOAK_CLIENT_ID is missing (KEYMINT_KEYCLOAK_CLIENT_SECRET is set)"
+            : "KEYMINT_KEYCLOAK_CLIENT_SECRET (or KEYMINT_KEYCLOAK_CLIENT_SECRET_FILE) is missing");
+      }
+      if (!clientCredentials && (username == null || password == null)) {
+        throw new ConfigException("KEYMINT_KEYCLOAK_CLIENT_ID and KEYMINT_KEYCLOAK_CLIENT_SECRET are required"
+            + " with KEYMINT_KEYCLOAK_URL (or KEYMINT_KEYCLOAK_USERNAME and KEYMINT_KEYCLOAK_PASSWORD, for development)");
+      }
+      String realm = settings.get("KEYMINT_KEYCLOAK_REALM");
+      if (realm == null) {
+        throw new ConfigException("KEYMINT_KEYCLOAK_REALM is required with KEYMINT_KEYCLOAK_URL: the default realm of ClientApplications");
+      }
+      keycloak = new Keycloak(url, realm, settings.getOr("KEYMINT_KEYCLOAK_AUTH_REALM", "master"),
+          clientCredentials ? clientId : null, clientCredentials ? clientSecret : null,
+          clientCredentials ? null : username, clientCredentials ? null : password);
+    }
+    List<String> grantable = settings.list("KEYMINT_GRANTABLE_ROLES");
+    for (String pattern : grantable) {
+      if (pattern.chars().filter(c -> c == '/').count() > 1 || pattern.startsWith("/") || pattern.endsWith("/")) {
+        throw new ConfigException("KEYMINT_GRANTABLE_ROLES: '" + pattern
+            + "' is not a role pattern like researcher, model-registry/viewer or model-registry/*");
+      }
+    }
+    int port = settings.integer("KEYMINT_HTTP_PORT", 8080);
+    if (port < 0 || port > 65535) {
+      throw new ConfigException("KEYMINT_HTTP_PORT: " + port + " is not a port number");
+    }
+    return new OperatorConfig(keycloak, settings.list("KEYMINT_ALLOWED_REALMS"), grantable,
+        settings.list("KEYMINT_TOKEN_URL_HOSTS"), allowHttp, settings.list("KEYMINT_WATCH_NAMESPACES"),
+        settings.bool("KEYMINT_LEADER_ELECTION"), port);
+  }
+
+  /** The realms ClientApplications may use: the allow list, or only the default realm. */
+  public boolean realmAllowed(String realm) {
+    if (!allowedRealms.isEmpty()) {
+      return allowedRealms.contains(realm);
+    }
+    return keycloak != null && keycloak.realm().equals(realm);
+  }
+
+  private static String stripTrailingSlash(String url) {
+    return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+  }
+
+  /** Typed access to the raw settings with one-line errors. */
+  private record Settings(Map<String, String> raw) {
+    String get(String name) {
+      return raw.get(name);
+    }
+
+    String getOr(String name, String fallback) {
+      return raw.getOrDefault(name, fallback);
+    }
+
+    /** A secret setting, directly or from the file named by {@code NAME_FILE}. */
+    String secret(String name) {
+      String file = raw.get(name + "_FILE");
+      if (file == null) {
+        return raw.get(name);
+      }
+      try {
+        return Files.readString(Path.of(file), StandardCharsets.UTF_8).strip();
+      } catch (Exception e) {
+        throw new ConfigException(name + "_FILE: cannot read " + file + " (" + e.getClass().getSimpleName() + ")");
+      }
+    }
+
+    boolean bool(String name) {
+      String v = raw.get(name);
+      if (v == null) {
+        return false;
+      }
+      return switch (v.toLowerCase(Locale.ROOT)) {
+        case "true", "1", "yes" -> true;
+        case "false", "0", "no" -> false;
+        default -> throw new ConfigException(name + ": '" + v + "' is not true or false");
+      };
+    }
+
+    int integer(String name, int fallback) {
+      String v = raw.get(name);
+      try {
+        return v == null ? fallback : Integer.parseInt(v);
+      } catch (NumberFormatException e) {
+        throw new ConfigException(name + ": '" + v + "' is not a number");
+      }
+    }
+
+    List<String> list(String name) {
+      String v = raw.get(name);
+      return v == null ? List.of()
+          : Arrays.stream(v.split(",")).map(String::trim).filter(x -> !x.isEmpty()).toList();
+    }
+
+    void url(String name, String value, boolean allowHttp) {
+      URI uri;
+      try {
+        uri = URI.create(value);
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException(name + ": '" + value + "' is not a URL");
+      }
+      if (uri.getHost() == null || !("https".equals(uri.getScheme()) || "http".equals(uri.getScheme()))) {
+        throw new ConfigException(name + ": '" + value + "' is not an http(s) URL");
+      }
+      if ("http".equals(uri.getScheme()) && !allowHttp) {
+        throw new ConfigException(name + ": plain http needs KEYMINT_ALLOW_HTTP=true (development only)");
+      }
+    }
+  }
+}

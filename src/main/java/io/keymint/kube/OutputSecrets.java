@@ -1,0 +1,176 @@
+package io.keymint.kube;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.keymint.api.Labels;
+import io.keymint.api.Reasons;
+import io.keymint.api.SecretTemplate;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The output Secrets of the contract: type Opaque, Keymint's labels plus the template, an owner
+ * reference to the resource, and a Secret Keymint does not own is never overwritten. Writes are
+ * merge patches of what changed; nothing is written when nothing changed.
+ */
+public final class OutputSecrets {
+
+  private final KubernetesClient client;
+
+  public OutputSecrets(KubernetesClient client) {
+    this.client = client;
+  }
+
+  /** The label selector of the Secrets a kind owns (what its informer watches). */
+  public static String selectorFor(String kind) {
+    return Labels.MANAGED_BY + "=" + Labels.MANAGED_BY_VALUE + "," + Labels.KIND + "=" + kind;
+  }
+
+  /** The Secret as Keymint wants it. */
+  public static Secret desired(HasMetadata owner, String name, Map<String, String> data, SecretTemplate template) {
+    Map<String, String> labels = new TreeMap<>();
+    Map<String, String> annotations = new TreeMap<>();
+    if (template != null) {
+      if (template.labels != null) {
+        labels.putAll(template.labels);
+      }
+      if (template.annotations != null) {
+        annotations.putAll(template.annotations);
+      }
+    }
+    labels.put(Labels.MANAGED_BY, Labels.MANAGED_BY_VALUE);
+    labels.put(Labels.KIND, owner.getKind());
+    labels.put(Labels.NAME, owner.getMetadata().getName());
+    annotations.put(Labels.DATA_HASH, hash(data));
+    Map<String, String> encoded = new TreeMap<>();
+    data.forEach((k, v) -> encoded.put(k, Base64.getEncoder().encodeToString(v.getBytes(StandardCharsets.UTF_8))));
+    return new SecretBuilder()
+        .withNewMetadata()
+          .withName(name)
+          .withNamespace(owner.getMetadata().getNamespace())
+          .withLabels(labels)
+          .withAnnotations(annotations)
+          .withOwnerReferences(ownerReference(owner))
+        .endMetadata()
+        .withType("Opaque")
+        .withData(encoded)
+        .build();
+  }
+
+  public static OwnerReference ownerReference(HasMetadata owner) {
+    return new OwnerReferenceBuilder()
+        .withApiVersion(owner.getApiVersion())
+        .withKind(owner.getKind())
+        .withName(owner.getMetadata().getName())
+        .withUid(owner.getMetadata().getUid())
+        .withController(true)
+        .withBlockOwnerDeletion(true)
+        .build();
+  }
+
+  public static boolean isOwnedBy(Secret secret, HasMetadata owner) {
+    return secret.getMetadata().getOwnerReferences() != null && secret.getMetadata().getOwnerReferences().stream()
+        .anyMatch(r -> Boolean.TRUE.equals(r.getController()) && owner.getMetadata().getUid().equals(r.getUid()));
+  }
+
+  /** The Secret's data, decoded. */
+  public static Map<String, String> decode(Secret secret) {
+    Map<String, String> data = new HashMap<>();
+    if (secret.getData() != null) {
+      secret.getData().forEach((k, v) -> data.put(k, new String(Base64.getDecoder().decode(v), StandardCharsets.UTF_8)));
+    }
+    if (secret.getStringData() != null) {
+      data.putAll(secret.getStringData());
+    }
+    return data;
+  }
+
+  /** Whether the Secret still holds exactly what Keymint wrote (its data matches the hash annotation). */
+  public static boolean isIntact(Secret secret, Iterable<String> keys) {
+    Map<String, String> data = decode(secret);
+    Map<String, String> ours = new TreeMap<>();
+    for (String key : keys) {
+      if (data.containsKey(key)) {
+        ours.put(key, data.get(key));
+      }
+    }
+    String recorded = secret.getMetadata().getAnnotations() == null ? null
+        : secret.getMetadata().getAnnotations().get(Labels.DATA_HASH);
+    return hash(ours).equals(recorded);
+  }
+
+  /** Whether {@code current} already is {@code desired}: same data, and desired's labels, annotations and owner. */
+  public static boolean matches(Secret current, Secret desired) {
+    return current != null
+        && desired.getData().equals(current.getData())
+        && containsAll(current.getMetadata().getLabels(), desired.getMetadata().getLabels())
+        && containsAll(current.getMetadata().getAnnotations(), desired.getMetadata().getAnnotations())
+        && current.getMetadata().getOwnerReferences() != null
+        && current.getMetadata().getOwnerReferences().equals(desired.getMetadata().getOwnerReferences());
+  }
+
+  /**
+   * Fails with {@code SecretConflict} when a Secret of that name exists that {@code owner} does not
+   * own. {@code cached} is the informer's copy of our own Secret, if any: then no API call is made.
+   */
+  public Secret requireWritable(HasMetadata owner, String name, Secret cached) {
+    Secret existing = cached != null ? cached
+        : client.secrets().inNamespace(owner.getMetadata().getNamespace()).withName(name).get();
+    if (existing != null && !isOwnedBy(existing, owner)) {
+      throw ReconcileException.permanent(Reasons.SECRET_CONFLICT, "Secret '" + name
+          + "' exists and is not owned by this " + owner.getKind() + "; Keymint never overwrites it"
+          + " (delete it, or choose another spec.secret.name)");
+    }
+    return existing;
+  }
+
+  /** Creates the Secret or patches it to {@code desired}; does nothing when it already matches. */
+  public boolean apply(Secret current, Secret desired) {
+    if (matches(current, desired)) {
+      return false;
+    }
+    var secrets = client.secrets().inNamespace(desired.getMetadata().getNamespace());
+    if (current == null) {
+      secrets.resource(desired).create();
+    } else {
+      secrets.withName(desired.getMetadata().getName()).patch(PatchContext.of(PatchType.JSON_MERGE), desired);
+    }
+    return true;
+  }
+
+  public void delete(Secret secret) {
+    client.secrets().inNamespace(secret.getMetadata().getNamespace()).withName(secret.getMetadata().getName()).delete();
+  }
+
+  static String hash(Map<String, String> data) {
+    try {
+      MessageDigest digest = MessageDigest.getInstance("SHA-256");
+      new TreeMap<>(data).forEach((k, v) -> {
+        digest.update(k.getBytes(StandardCharsets.UTF_8));
+        digest.update((byte) 0);
+        digest.update(v.getBytes(StandardCharsets.UTF_8));
+        digest.update((byte) 0);
+      });
+      return HexFormat.of().formatHex(digest.digest(), 0, 16);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static boolean containsAll(Map<String, String> actual, Map<String, String> expected) {
+    return expected == null || expected.isEmpty()
+        || (actual != null && actual.entrySet().containsAll(expected.entrySet()));
+  }
+}

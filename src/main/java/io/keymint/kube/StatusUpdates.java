@@ -1,0 +1,45 @@
+package io.keymint.kube;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.keymint.api.KeymintStatus;
+import java.time.Duration;
+import java.time.Instant;
+
+/** The end of every reconcile: conditions from the outcome, and a status patch only when something changed. */
+public final class StatusUpdates {
+
+  private StatusUpdates() {}
+
+  /** A copy of the status to compare against at the end. */
+  public static String snapshot(KeymintStatus status) {
+    return Serialization.asJson(status);
+  }
+
+  /**
+   * Records a failure: a retryable one counts towards the backoff and is retried after it; a
+   * permanent one is looked at again after {@code recheck} (cheap: the spec is checked first).
+   */
+  public static Duration recordFailure(KeymintStatus status, ReconcileException e, Instant now, Duration recheck) {
+    if (e.isRetryable()) {
+      status.failedAttempts = status.failedAttempts == null ? 1 : status.failedAttempts + 1;
+      status.lastFailureTime = Times.format(now);
+      return Backoff.after(status.failedAttempts);
+    }
+    status.failedAttempts = null;
+    if (status.lastFailureTime == null) {
+      status.lastFailureTime = Times.format(now);
+    }
+    return recheck;
+  }
+
+  public static <R extends HasMetadata> UpdateControl<R> finish(R resource, KeymintStatus status, String before,
+      Outcome outcome, Instant now, Duration next) {
+    long generation = resource.getMetadata().getGeneration() == null ? 0 : resource.getMetadata().getGeneration();
+    status.conditions = Conditions.apply(status.conditions, outcome, generation, now);
+    status.observedGeneration = generation;
+    UpdateControl<R> control = snapshot(status).equals(before) ? UpdateControl.noUpdate() : UpdateControl.patchStatus(resource);
+    return control.rescheduleAfter(next);
+  }
+}

@@ -1,0 +1,84 @@
+package io.keymint.platformtoken;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.ValidationRule;
+import io.keymint.api.AuthMethod;
+import io.keymint.api.LocalObjectReference;
+import io.keymint.api.RefreshPolicy;
+import io.keymint.api.RolloutTarget;
+import io.keymint.api.SecretKeyReference;
+import io.keymint.api.TokenSecret;
+import java.util.List;
+
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(value = "has(self.clientApplicationRef) != has(self.tokenUrl)",
+    message = "exactly one of clientApplicationRef or tokenUrl")
+@ValidationRule(value = "has(self.tokenUrl) == has(self.clientId)",
+    message = "tokenUrl and clientId go together")
+@ValidationRule(value = "!has(self.clientApplicationRef) || !has(self.clientSecretRef)",
+    message = "clientSecretRef goes with tokenUrl, not with clientApplicationRef")
+public class PlatformTokenSpec {
+
+  @JsonPropertyDescription("Exchange at this ClientApplication's token URL with its credentials.")
+  public LocalObjectReference clientApplicationRef;
+
+  @JsonPropertyDescription("Or an explicit token endpoint ...")
+  @Pattern("^https?://.+")
+  public String tokenUrl;
+  @JsonPropertyDescription("... and client.")
+  public String clientId;
+  @JsonPropertyDescription("Optional: the secret of a confidential client.")
+  public SecretKeyReference clientSecretRef;
+  @JsonPropertyDescription("ClientSecretBasic (default) or ClientSecretPost.")
+  public AuthMethod authMethod;
+
+  @Required
+  public Grant grant;
+
+  public List<String> scopes;
+  public RefreshPolicy refresh;
+  public TokenSecret secret;
+  public List<RolloutTarget> rolloutRestart;
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  @ValidationRule(value = "[has(self.refreshToken), has(self.password), has(self.apiKey)].filter(x, x).size() == 1",
+      message = "exactly one of refreshToken, password or apiKey")
+  public static class Grant {
+    public RefreshTokenGrant refreshToken;
+    public PasswordGrant password;
+    public ApiKeyGrant apiKey;
+  }
+
+  public static class RefreshTokenGrant {
+    @Required
+    public SecretKeyReference secretRef;
+  }
+
+  public static class PasswordGrant {
+    @Required
+    public PasswordSecretRef secretRef;
+  }
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class PasswordSecretRef {
+    @Required
+    public String name;
+    @JsonPropertyDescription("Default username.")
+    public String usernameKey;
+    @JsonPropertyDescription("Default password.")
+    public String passwordKey;
+  }
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class ApiKeyGrant {
+    @Required
+    public SecretKeyReference secretRef;
+    @JsonPropertyDescription("Default urn:ibm:params:oauth:grant-type:apikey.")
+    public String grantType;
+    @JsonPropertyDescription("Form parameter that carries the key; default apikey.")
+    public String parameter;
+  }
+}

@@ -1,0 +1,12 @@
+package io.keymint.platformtoken;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import io.keymint.api.TokenStatus;
+
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class PlatformTokenStatus extends TokenStatus {
+  /** When the identity provider says the refresh token expires. */
+  public String refreshTokenExpiresAt;
+  /** Last time the provider rotated the refresh token and Keymint kept the new one. */
+  public String credentialRotatedAt;
+}
