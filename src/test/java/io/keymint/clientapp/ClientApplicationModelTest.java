@@ -1,0 +1,122 @@
+package io.keymint.clientapp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.keymint.config.OperatorConfig;
+import io.keymint.keycloak.RolePolicy;
+import io.keymint.kube.ReconcileException;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ClientApplicationModelTest {
+
+  private static final OperatorConfig CONFIG = OperatorConfig.load(Map.of(
+      "KEYMINT_KEYCLOAK_URL", "https://kc.example",
+      "KEYMINT_KEYCLOAK_REALM", "apps",
+      "KEYMINT_KEYCLOAK_CLIENT_ID", "keymint",
+      "KEYMINT_KEYCLOAK_CLIENT_SECRET", "x",
+      "KEYMINT_ALLOWED_REALMS", "apps,data"));
+  private static final RolePolicy POLICY = new RolePolicy(List.of("researcher", "model-registry/*"));
+
+  private static ClientApplication app(ClientApplicationSpec spec) {
+    ClientApplication app = new ClientApplication();
+    app.getMetadata().setName("fraud-scorer");
+    app.getMetadata().setNamespace("team-a");
+    app.getMetadata().setUid("uid-1");
+    app.setSpec(spec);
+    return app;
+  }
+
+  @Test
+  void defaultsFollowTheContract() {
+    ClientApplicationModel model = ClientApplicationModel.from(app(new ClientApplicationSpec()), CONFIG, POLICY);
+    assertThat(model.realm()).isEqualTo("apps");
+    assertThat(model.clientId()).isEqualTo("team-a-fraud-scorer");
+    assertThat(model.secretName()).isEqualTo("fraud-scorer-client");
+    assertThat(model.confidential()).isTrue();
+    assertThat(model.client().serviceAccount()).isTrue();
+    assertThat(model.client().standardFlow()).isFalse();
+    assertThat(model.client().directAccessGrants()).isFalse();
+    assertThat(model.client().defaultClientScopes()).as("realm defaults untouched").isNull();
+    assertThat(model.retain()).isFalse();
+    assertThat(model.rotationPeriod()).isNull();
+  }
+
+  @Test
+  void carriesEveryField() {
+    ClientApplicationSpec spec = new ClientApplicationSpec();
+    spec.realm = "data";
+    spec.clientId = "custom";
+    spec.serviceAccount = new ClientApplicationSpec.ServiceAccount();
+    spec.serviceAccount.realmRoles = List.of("researcher");
+    spec.serviceAccount.clientRoles = List.of(new ClientApplicationSpec.ClientRoles("model-registry", List.of("viewer", "editor")));
+    spec.roles = List.of("read", "operate");
+    spec.accessTokenLifespan = "5m";
+    spec.secret = new ClientApplicationSpec.OutputSecret();
+    spec.secret.name = "creds";
+    spec.secret.rotation = new ClientApplicationSpec.Rotation();
+    spec.secret.rotation.period = "720h";
+    spec.defaultClientScopes = List.of("profile");
+    spec.deletionPolicy = ClientApplicationSpec.DeletionPolicy.Retain;
+    ClientApplicationModel model = ClientApplicationModel.from(app(spec), CONFIG, POLICY);
+    assertThat(model.client().realmRoles()).containsExactly("researcher");
+    assertThat(model.client().clientRoles()).containsOnlyKeys("model-registry");
+    assertThat(model.client().clientRoles().get("model-registry")).containsExactly("editor", "viewer");
+    assertThat(model.client().definedRoles()).containsExactly("operate", "read");
+    assertThat(model.client().accessTokenLifespanSeconds()).isEqualTo(300);
+    assertThat(model.rotationPeriod().toHours()).isEqualTo(720);
+    assertThat(model.secretName()).isEqualTo("creds");
+    assertThat(model.retain()).isTrue();
+  }
+
+  @Test
+  void hashFollowsTheSpecAndOnlyTheSpec() {
+    ClientApplicationSpec spec = new ClientApplicationSpec();
+    spec.roles = List.of("read");
+    String hash = ClientApplicationModel.from(app(spec), CONFIG, POLICY).client().hash();
+    assertThat(ClientApplicationModel.from(app(spec), CONFIG, POLICY).client().hash()).isEqualTo(hash);
+    spec.roles = List.of("read", "operate");
+    assertThat(ClientApplicationModel.from(app(spec), CONFIG, POLICY).client().hash()).isNotEqualTo(hash);
+  }
+
+  @Test
+  void refusesWhatPolicyForbids() {
+    assertReason(spec -> spec.realm = "master", "RealmNotAllowed");
+    assertReason(spec -> {
+      spec.serviceAccount = new ClientApplicationSpec.ServiceAccount();
+      spec.serviceAccount.realmRoles = List.of("admin");
+    }, "RoleNotAllowed");
+    assertReason(spec -> {
+      spec.serviceAccount = new ClientApplicationSpec.ServiceAccount();
+      spec.serviceAccount.clientRoles = List.of(new ClientApplicationSpec.ClientRoles("realm-management", List.of("realm-admin")));
+    }, "RoleNotAllowed");
+    assertReason(spec -> {
+      spec.type = ClientApplicationSpec.Type.Public;
+      spec.serviceAccount = new ClientApplicationSpec.ServiceAccount();
+    }, "InvalidSpec");
+    assertReason(spec -> spec.accessTokenLifespan = "soon", "InvalidSpec");
+    assertReason(spec -> {
+      spec.secret = new ClientApplicationSpec.OutputSecret();
+      spec.secret.rotation = new ClientApplicationSpec.Rotation();
+      spec.secret.rotation.period = "1s";
+    }, "InvalidSpec");
+  }
+
+  @Test
+  void withoutKeycloakNothingIsProvisioned() {
+    assertThatThrownBy(() -> ClientApplicationModel.from(app(new ClientApplicationSpec()), OperatorConfig.load(Map.of()), POLICY))
+        .isInstanceOfSatisfying(ReconcileException.class, e -> assertThat(e.reason()).isEqualTo("KeycloakNotConfigured"));
+  }
+
+  private static void assertReason(java.util.function.Consumer<ClientApplicationSpec> edit, String reason) {
+    ClientApplicationSpec spec = new ClientApplicationSpec();
+    edit.accept(spec);
+    assertThatThrownBy(() -> ClientApplicationModel.from(app(spec), CONFIG, POLICY))
+        .isInstanceOfSatisfying(ReconcileException.class, e -> {
+          assertThat(e.reason()).isEqualTo(reason);
+          assertThat(e.isRetryable()).isFalse();
+        });
+  }
+}

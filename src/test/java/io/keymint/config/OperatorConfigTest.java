@@ -1,0 +1,92 @@
+package io.keymint.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class OperatorConfigTest {
+
+  private static final Map<String, String> KEYCLOAK = Map.of(
+      "KEYMINT_KEYCLOAK_URL", "https://kc.example/",
+      "KEYMINT_KEYCLOAK_REALM", "apps",
+      "KEYMINT_KEYCLOAK_CLIENT_ID", "keymint",
+      "KEYMINT_KEYCLOAK_CLIENT_SECRET", "s3cr3t-value");
+
+  @Test
+  void readsTheEnvironment() {
+    OperatorConfig config = OperatorConfig.load(Map.of(
+        "KEYMINT_KEYCLOAK_URL", "https://kc.example/",
+        "KEYMINT_KEYCLOAK_REALM", "apps",
+        "KEYMINT_KEYCLOAK_CLIENT_ID", "keymint",
+        "KEYMINT_KEYCLOAK_CLIENT_SECRET", "s3cr3t-value",
+        "KEYMINT_ALLOWED_REALMS", "apps, data",
+        "KEYMINT_GRANTABLE_ROLES", "researcher,model-registry/*",
+        "KEYMINT_WATCH_NAMESPACES", "team-a",
+        "PATH", "/usr/bin"));
+    assertThat(config.keycloak().url()).isEqualTo("https://kc.example");
+    assertThat(config.keycloak().authRealm()).isEqualTo("master");
+    assertThat(config.keycloak().usesClientCredentials()).isTrue();
+    assertThat(config.allowedRealms()).containsExactly("apps", "data");
+    assertThat(config.grantableRoles()).containsExactly("researcher", "model-registry/*");
+    assertThat(config.watchNamespaces()).containsExactly("team-a");
+    assertThat(config.httpPort()).isEqualTo(8080);
+    assertThat(config.toString()).doesNotContain("s3cr3t-value");
+  }
+
+  @Test
+  void flagsOverrideTheEnvironment() {
+    OperatorConfig config = OperatorConfig.load(KEYCLOAK, "--keycloak-realm=data", "--allowed-realms", "data", "--leader-election");
+    assertThat(config.keycloak().realm()).isEqualTo("data");
+    assertThat(config.allowedRealms()).containsExactly("data");
+    assertThat(config.leaderElection()).isTrue();
+  }
+
+  @Test
+  void readsTheClientSecretFromAFile(@TempDir Path dir) throws Exception {
+    Path file = Files.writeString(dir.resolve("secret"), "from-file\n");
+    OperatorConfig config = OperatorConfig.load(Map.of(
+        "KEYMINT_KEYCLOAK_URL", "https://kc.example",
+        "KEYMINT_KEYCLOAK_REALM", "apps",
+        "KEYMINT_KEYCLOAK_CLIENT_ID", "keymint",
+        "KEYMINT_KEYCLOAK_CLIENT_SECRET_FILE", file.toString()));
+    assertThat(config.keycloak().clientSecret()).isEqualTo("from-file");
+  }
+
+  @Test
+  void defaultRealmOnlyWhenNoAllowList() {
+    OperatorConfig config = OperatorConfig.load(KEYCLOAK);
+    assertThat(config.realmAllowed("apps")).isTrue();
+    assertThat(config.realmAllowed("master")).isFalse();
+  }
+
+  @Test
+  void noKeycloakIsAllowed() {
+    assertThat(OperatorConfig.load(Map.of()).keycloak()).isNull();
+  }
+
+  @Test
+  void badSettingsFailWithOneLineNamingTheSetting() {
+    assertThatThrownBy(() -> OperatorConfig.load(Map.of("KEYMINT_KEYCLOAK_URL", "https://kc", "KEYMINT_KEYCLOAK_REALM", "apps")))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("KEYMINT_KEYCLOAK_CLIENT_ID");
+    assertThatThrownBy(() -> OperatorConfig.load(KEYCLOAK, "--keycloak-url=http://kc"))
+        .hasMessageContaining("KEYMINT_ALLOW_HTTP");
+    assertThatThrownBy(() -> OperatorConfig.load(KEYCLOAK, "--keycloak-url=not a url"))
+        .hasMessageStartingWith("KEYMINT_KEYCLOAK_URL");
+    assertThatThrownBy(() -> OperatorConfig.load(KEYCLOAK, "--http-port=eighty"))
+        .hasMessageContaining("KEYMINT_HTTP_PORT");
+    assertThatThrownBy(() -> OperatorConfig.load(KEYCLOAK, "--allow-http=maybe"))
+        .hasMessageContaining("KEYMINT_ALLOW_HTTP");
+    assertThatThrownBy(() -> OperatorConfig.load(KEYCLOAK, "--grantable-roles=a/b/c"))
+        .hasMessageContaining("KEYMINT_GRANTABLE_ROLES");
+    assertThatThrownBy(() -> OperatorConfig.load(Map.of("KEYMINT_KEYCLOAK_URL", "https://kc",
+        "KEYMINT_KEYCLOAK_CLIENT_ID", "k", "KEYMINT_KEYCLOAK_CLIENT_SECRET", "s")))
+        .hasMessageContaining("KEYMINT_KEYCLOAK_REALM");
+    assertThatThrownBy(() -> OperatorConfig.load(KEYCLOAK, "stray"))
+        .hasMessageContaining("unexpected argument");
+  }
+}

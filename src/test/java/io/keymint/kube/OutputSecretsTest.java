@@ -1,0 +1,69 @@
+package io.keymint.kube;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.keymint.api.SecretTemplate;
+import io.keymint.clientapp.ClientApplication;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class OutputSecretsTest {
+
+  private static ClientApplication owner() {
+    ClientApplication app = new ClientApplication();
+    app.getMetadata().setName("scorer");
+    app.getMetadata().setNamespace("team-a");
+    app.getMetadata().setUid("uid-1");
+    return app;
+  }
+
+  @Test
+  void desiredSecretCarriesTheContractLabelsTemplateAndControllerOwner() {
+    SecretTemplate template = new SecretTemplate();
+    template.labels = Map.of("team", "a", "keymint.io/kind", "spoofed");
+    template.annotations = Map.of("note", "x");
+    Secret secret = OutputSecrets.desired(owner(), "scorer-client", Map.of("client_id", "c"), template);
+    assertThat(secret.getType()).isEqualTo("Opaque");
+    assertThat(secret.getMetadata().getLabels()).containsEntry("app.kubernetes.io/managed-by", "keymint")
+        .containsEntry("keymint.io/kind", "ClientApplication").containsEntry("keymint.io/name", "scorer")
+        .containsEntry("team", "a");
+    assertThat(secret.getMetadata().getAnnotations()).containsEntry("note", "x").containsKey("keymint.io/data-hash");
+    assertThat(secret.getMetadata().getOwnerReferences()).singleElement().satisfies(r -> {
+      assertThat(r.getController()).isTrue();
+      assertThat(r.getUid()).isEqualTo("uid-1");
+      assertThat(r.getKind()).isEqualTo("ClientApplication");
+    });
+    assertThat(secret.getData()).containsEntry("client_id", "Yw==");
+    assertThat(OutputSecrets.isOwnedBy(secret, owner())).isTrue();
+  }
+
+  @Test
+  void anEditedSecretIsNotIntact() {
+    Secret secret = OutputSecrets.desired(owner(), "s", Map.of("client_id", "c", "client_secret", "s1"), null);
+    List<String> keys = List.of("client_id", "client_secret");
+    assertThat(OutputSecrets.isIntact(secret, keys)).isTrue();
+    Secret edited = new SecretBuilder(secret).addToData("client_secret", "ZWRpdGVk").build();
+    assertThat(OutputSecrets.isIntact(edited, keys)).isFalse();
+    Secret extraKey = new SecretBuilder(secret).addToData("mine", "eA==").build();
+    assertThat(OutputSecrets.isIntact(extraKey, keys)).as("keys Keymint does not manage are ignored").isTrue();
+  }
+
+  @Test
+  void matchesIgnoresWhatOthersAddedButNotWhatWeOwn() {
+    Secret desired = OutputSecrets.desired(owner(), "s", Map.of("client_id", "c"), null);
+    Secret withForeignLabel = new SecretBuilder(desired).editMetadata().addToLabels("argocd", "x").endMetadata().build();
+    assertThat(OutputSecrets.matches(withForeignLabel, desired)).isTrue();
+    Secret relabelled = new SecretBuilder(desired).editMetadata().addToLabels("keymint.io/name", "other").endMetadata().build();
+    assertThat(OutputSecrets.matches(relabelled, desired)).isFalse();
+    assertThat(OutputSecrets.matches(null, desired)).isFalse();
+  }
+
+  @Test
+  void aSecretWithoutOurControllerReferenceIsNotOurs() {
+    Secret foreign = new SecretBuilder().withNewMetadata().withName("s").endMetadata().build();
+    assertThat(OutputSecrets.isOwnedBy(foreign, owner())).isFalse();
+  }
+}
