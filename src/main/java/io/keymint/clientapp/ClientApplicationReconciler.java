@@ -36,13 +36,13 @@ import org.slf4j.LoggerFactory;
 /**
  * Provisions a ClientApplication's client in Keycloak and keeps its credentials in a Secret.
  * An unchanged resource with an intact Secret costs no Keycloak call; the client is read back
- * (and repaired) every {@link #DRIFT_CHECK_INTERVAL}, and its secret rotated when asked or due.
+ * (and repaired) every resync interval (KEYMINT_RESYNC_INTERVAL, 10 minutes by default), and its
+ * secret rotated when asked or due.
  */
 @ControllerConfiguration(name = "clientapplication", generationAwareEventProcessing = false)
 public class ClientApplicationReconciler implements Reconciler<ClientApplication>, Cleaner<ClientApplication> {
 
   private static final Logger log = LoggerFactory.getLogger(ClientApplicationReconciler.class);
-  static final Duration DRIFT_CHECK_INTERVAL = Duration.ofMinutes(10);
   static final Duration STALLED_RECHECK = Duration.ofMinutes(5);
   static final List<String> SECRET_KEYS = List.of("client_id", "client_secret", "issuer_url", "token_url", "realm");
 
@@ -155,9 +155,9 @@ public class ClientApplicationReconciler implements Reconciler<ClientApplication
     return nextLook(model, status, now);
   }
 
-  private static boolean driftCheckDue(ClientApplicationStatus status, Instant now) {
+  private boolean driftCheckDue(ClientApplicationStatus status, Instant now) {
     Instant last = Times.parse(status.lastSyncTime);
-    return last == null || !now.isBefore(last.plus(DRIFT_CHECK_INTERVAL));
+    return last == null || !now.isBefore(last.plus(config.resyncInterval()));
   }
 
   private static boolean rotationDue(ClientApplicationModel model, ClientApplicationStatus status, Instant now) {
@@ -167,8 +167,8 @@ public class ClientApplicationReconciler implements Reconciler<ClientApplication
   }
 
   /** The next drift check or rotation, whichever comes first. */
-  private static Duration nextLook(ClientApplicationModel model, ClientApplicationStatus status, Instant now) {
-    Instant next = Times.parse(status.lastSyncTime).plus(DRIFT_CHECK_INTERVAL);
+  private Duration nextLook(ClientApplicationModel model, ClientApplicationStatus status, Instant now) {
+    Instant next = Times.parse(status.lastSyncTime).plus(config.resyncInterval());
     Instant rotatedAt = Times.parse(status.secretRotatedAt);
     if (model.confidential() && model.rotationPeriod() != null && rotatedAt != null) {
       Instant rotation = rotatedAt.plus(model.rotationPeriod());

@@ -1,9 +1,11 @@
 package io.keymint.config;
 
+import io.keymint.api.Durations;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -23,7 +25,8 @@ public record OperatorConfig(
     boolean allowHttp,
     List<String> watchNamespaces,
     boolean leaderElection,
-    int httpPort) {
+    int httpPort,
+    Duration resyncInterval) {
 
   /** Where ClientApplications are provisioned and how Keymint authenticates there. */
   public record Keycloak(String url, String realm, String authRealm, String clientId, String clientSecret,
@@ -116,9 +119,13 @@ public record OperatorConfig(
     if (port < 0 || port > 65535) {
       throw new ConfigException("KEYMINT_HTTP_PORT: " + port + " is not a port number");
     }
+    Duration resync = settings.duration("KEYMINT_RESYNC_INTERVAL", Duration.ofMinutes(10));
+    if (resync.compareTo(Duration.ofSeconds(5)) < 0) {
+      throw new ConfigException("KEYMINT_RESYNC_INTERVAL: must be at least 5s");
+    }
     return new OperatorConfig(keycloak, settings.list("KEYMINT_ALLOWED_REALMS"), grantable,
         settings.list("KEYMINT_TOKEN_URL_HOSTS"), allowHttp, settings.list("KEYMINT_WATCH_NAMESPACES"),
-        settings.bool("KEYMINT_LEADER_ELECTION"), port);
+        settings.bool("KEYMINT_LEADER_ELECTION"), port, resync);
   }
 
   /** The realms ClientApplications may use: the allow list, or only the default realm. */
@@ -174,6 +181,15 @@ public record OperatorConfig(
         return v == null ? fallback : Integer.parseInt(v);
       } catch (NumberFormatException e) {
         throw new ConfigException(name + ": '" + v + "' is not a number");
+      }
+    }
+
+    Duration duration(String name, Duration fallback) {
+      String v = raw.get(name);
+      try {
+        return v == null ? fallback : Durations.parse(v);
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException(name + ": " + e.getMessage());
       }
     }
 

@@ -1,0 +1,133 @@
+package io.keymint.testing;
+
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.keymint.KeymintOperator;
+import io.keymint.api.Condition;
+import io.keymint.api.KeymintStatus;
+import io.keymint.config.OperatorConfig;
+import io.keymint.kube.OutputSecrets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import java.util.function.Predicate;
+
+/**
+ * Keymint running in-process against the CRUD mock API and a test realm of the real Keycloak,
+ * configured the way the README tells users to: its own least-privilege admin client.
+ */
+public final class KeymintFixture implements AutoCloseable {
+
+  public static final Duration TIMEOUT = Duration.ofSeconds(60);
+  /** Every secret value a test has seen, so the run's logs can be searched for them. */
+  public static final Set<String> SECRETS_SEEN = ConcurrentHashMap.newKeySet();
+
+  private final KubernetesMock kube;
+  private final Map<String, String> settings;
+  private OperatorConfig config;
+  private KeymintOperator operator;
+
+  private KeymintFixture(KubernetesMock kube, Map<String, String> settings) {
+    this.kube = kube;
+    this.settings = settings;
+  }
+
+  /** Keymint for this realm, with settings on top of the defaults (Keycloak URL, realm, admin client). */
+  public static KeymintFixture start(TestRealm realm, Map<String, String> overrides) {
+    Map<String, String> settings = new HashMap<>();
+    settings.put("KEYMINT_KEYCLOAK_URL", realm.baseUrl());
+    settings.put("KEYMINT_KEYCLOAK_REALM", realm.name());
+    settings.put("KEYMINT_KEYCLOAK_AUTH_REALM", realm.name());
+    settings.put("KEYMINT_KEYCLOAK_CLIENT_ID", realm.adminClientId());
+    settings.put("KEYMINT_KEYCLOAK_CLIENT_SECRET", realm.adminClientSecret());
+    settings.put("KEYMINT_ALLOW_HTTP", "true");
+    settings.putAll(overrides);
+    SECRETS_SEEN.add(realm.adminClientSecret());
+    KeymintFixture fixture = new KeymintFixture(KubernetesMock.start(), settings);
+    fixture.startOperator();
+    return fixture;
+  }
+
+  public void startOperator() {
+    config = OperatorConfig.load(settings);
+    operator = KeymintOperator.start(kube.client(), config, Clock.systemUTC());
+  }
+
+  public void stopOperator() {
+    operator.close();
+    operator = null;
+  }
+
+  public OperatorConfig config() {
+    return config;
+  }
+
+  public KeymintOperator operator() {
+    return operator;
+  }
+
+  public KubernetesClient client() {
+    return kube.client();
+  }
+
+  public String newNamespace(String prefix) {
+    return kube.newNamespace(prefix);
+  }
+
+  public <T extends HasMetadata> T create(T resource) {
+    return kube.client().resource(resource).create();
+  }
+
+  public <T extends HasMetadata> T get(Class<T> type, String namespace, String name) {
+    return kube.client().resources(type).inNamespace(namespace).withName(name).get();
+  }
+
+  /** Waits until the resource's status satisfies the predicate; returns the resource then. */
+  public <T extends HasMetadata> T awaitStatus(Class<T> type, String namespace, String name,
+      Function<T, KeymintStatus> status, Predicate<KeymintStatus> predicate) {
+    return await().atMost(TIMEOUT).pollInterval(Duration.ofMillis(200))
+        .until(() -> get(type, namespace, name), r -> r != null && status.apply(r) != null && predicate.test(status.apply(r)));
+  }
+
+  /** A predicate: Ready has this status and reason. */
+  public static Predicate<KeymintStatus> ready(String readyStatus, String reason) {
+    return s -> {
+      Condition c = s.condition(Condition.READY);
+      return c != null && readyStatus.equals(c.status) && reason.equals(c.reason);
+    };
+  }
+
+  public Secret secret(String namespace, String name) {
+    return kube.client().secrets().inNamespace(namespace).withName(name).get();
+  }
+
+  /** The decoded data of a Secret; its values are remembered for the log leak check. */
+  public Map<String, String> secretData(String namespace, String name) {
+    Secret secret = secret(namespace, name);
+    if (secret == null) {
+      return null;
+    }
+    Map<String, String> data = OutputSecrets.decode(secret);
+    data.forEach((k, v) -> {
+      if (k.contains("secret") || k.contains("token") || k.contains("password")) {
+        SECRETS_SEEN.add(v);
+      }
+    });
+    return data;
+  }
+
+  @Override
+  public void close() {
+    if (operator != null) {
+      operator.close();
+    }
+    kube.close();
+  }
+}

@@ -1,0 +1,76 @@
+package io.keymint.testing;
+
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.UUID;
+import java.util.stream.Stream;
+
+/**
+ * The Kubernetes API of the integration tests: the Fabric8 mock server in CRUD mode on loopback,
+ * with Keymint's CRDs from {@code crds/} installed the way a user installs them.
+ */
+public final class KubernetesMock implements AutoCloseable {
+
+  private final KubernetesMockServer server;
+  private final KubernetesClient client;
+
+  private KubernetesMock(KubernetesMockServer server) {
+    this.server = server;
+    this.client = server.createClient();
+  }
+
+  public static KubernetesMock start() {
+    KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
+        new KubernetesCrudDispatcher(), false);
+    server.init(InetAddress.getLoopbackAddress(), 0);
+    KubernetesMock mock = new KubernetesMock(server);
+    mock.installCrds();
+    return mock;
+  }
+
+  private void installCrds() {
+    try (Stream<Path> files = Files.list(Path.of("crds"))) {
+      for (Path file : files.sorted().toList()) {
+        try (InputStream in = Files.newInputStream(file)) {
+          CustomResourceDefinition crd = client.getKubernetesSerialization().unmarshal(in, CustomResourceDefinition.class);
+          client.apiextensions().v1().customResourceDefinitions().resource(crd).create();
+        }
+      }
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot read crds/", e);
+    }
+  }
+
+  /** A client of its own, as a second operator process would have. */
+  public KubernetesClient newClient() {
+    return server.createClient();
+  }
+
+  public KubernetesClient client() {
+    return client;
+  }
+
+  /** Creates a fresh namespace for one test. */
+  public String newNamespace(String prefix) {
+    String name = prefix + "-" + UUID.randomUUID().toString().substring(0, 6);
+    client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build()).create();
+    return name;
+  }
+
+  @Override
+  public void close() {
+    client.close();
+    server.destroy();
+  }
+}
