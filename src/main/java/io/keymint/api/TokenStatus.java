@@ -15,6 +15,8 @@ public class TokenStatus extends KeymintStatus {
   /** The token's aud claim, when it is a JWT. */
   public List<String> audiences;
   public String secretName;
+  /** Fingerprint of what the token was last minted from (resource versions, never a secret value). */
+  public String sourceHash;
   /** The keymint.io/refresh value last acted on. */
   public String lastRefreshRequest;
 }

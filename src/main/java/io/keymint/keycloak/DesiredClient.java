@@ -1,9 +1,6 @@
 package io.keymint.keycloak;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
+import io.keymint.kube.Hashes;
 import java.util.List;
 import java.util.SortedMap;
 import java.util.SortedSet;
@@ -39,11 +36,6 @@ public record DesiredClient(
   }
 
   public String hash() {
-    try {
-      byte[] digest = MessageDigest.getInstance("SHA-256").digest(toString().getBytes(StandardCharsets.UTF_8));
-      return HexFormat.of().formatHex(digest, 0, 12);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    return Hashes.of(toString());
   }
 }

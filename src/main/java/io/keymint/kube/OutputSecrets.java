@@ -12,13 +12,11 @@ import io.keymint.api.Labels;
 import io.keymint.api.Reasons;
 import io.keymint.api.SecretTemplate;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Base64;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.stream.Stream;
 
 /**
  * The output Secrets of the contract: type Opaque, Keymint's labels plus the template, an owner
@@ -155,18 +153,8 @@ public final class OutputSecrets {
   }
 
   static String hash(Map<String, String> data) {
-    try {
-      MessageDigest digest = MessageDigest.getInstance("SHA-256");
-      new TreeMap<>(data).forEach((k, v) -> {
-        digest.update(k.getBytes(StandardCharsets.UTF_8));
-        digest.update((byte) 0);
-        digest.update(v.getBytes(StandardCharsets.UTF_8));
-        digest.update((byte) 0);
-      });
-      return HexFormat.of().formatHex(digest.digest(), 0, 16);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    return Hashes.of(new TreeMap<>(data).entrySet().stream()
+        .flatMap(e -> Stream.of(e.getKey(), e.getValue())).toArray(String[]::new));
   }
 
   private static boolean containsAll(Map<String, String> actual, Map<String, String> expected) {

@@ -65,7 +65,7 @@ class KeycloakOutageIT {
     try {
       create("during");
       ClientApplication waiting = keymint.awaitStatus(ClientApplication.class, namespace, "during",
-          ClientApplication::getStatus, ready("False", "IdentityProviderUnavailable").and(s -> s.failedAttempts >= 2));
+          ClientApplication::getStatus, ready("False", "IdentityProviderUnavailable").and(s -> s.failedAttempts != null && s.failedAttempts >= 2));
       assertThat(waiting.getStatus().condition(Condition.RECONCILING).status).isEqualTo("True");
       assertThat(waiting.getStatus().condition(Condition.STALLED).status).isEqualTo("False");
       assertThat(waiting.getStatus().lastFailureTime).isNotNull();

@@ -1,0 +1,94 @@
+package io.keymint.apptoken;
+
+import io.keymint.api.AuthMethod;
+import io.keymint.api.Durations;
+import io.keymint.api.Reasons;
+import io.keymint.kube.ReconcileException;
+import io.keymint.token.TokenUrlPolicy;
+import java.net.URI;
+import java.util.List;
+
+/**
+ * An AppToken validated into what Keymint will do. Pure: spec errors and the token-endpoint
+ * policy are found here, before any request.
+ *
+ * @param tokenUrl external source only: the checked token endpoint
+ * @param scope    space-separated, or null
+ */
+public record AppTokenModel(Source source, String secretName, URI tokenUrl, AuthMethod authMethod, String scope) {
+
+  public enum Source { APPLICATION, AUDIENCE, CLIENT_CREDENTIALS }
+
+  public static AppTokenModel from(AppToken token, TokenUrlPolicy policy) {
+    AppTokenSpec spec = token.getSpec();
+    if (spec == null) {
+      throw invalid("spec is required");
+    }
+    int sources = (spec.clientApplicationRef != null ? 1 : 0) + (spec.audience != null ? 1 : 0)
+        + (spec.clientCredentials != null ? 1 : 0);
+    if (sources != 1) {
+      throw invalid("exactly one of clientApplicationRef, audience or clientCredentials (found " + sources + ")");
+    }
+    if (spec.refresh != null && spec.refresh.beforeExpiry != null) {
+      try {
+        Durations.parse(spec.refresh.beforeExpiry);
+      } catch (IllegalArgumentException e) {
+        throw invalid("refresh.beforeExpiry: " + e.getMessage());
+      }
+    }
+    if (spec.refresh != null && spec.refresh.beforeExpiryPercentage != null
+        && (spec.refresh.beforeExpiryPercentage < 1 || spec.refresh.beforeExpiryPercentage > 90)) {
+      throw invalid("refresh.beforeExpiryPercentage must be between 1 and 90");
+    }
+    String scope = spec.scopes == null || spec.scopes.isEmpty() ? null : String.join(" ", spec.scopes);
+    String secretName = secretNameOf(token);
+    if (spec.clientApplicationRef != null) {
+      requireName(spec.clientApplicationRef.name, "clientApplicationRef.name");
+      return new AppTokenModel(Source.APPLICATION, secretName, null, AuthMethod.ClientSecretBasic, scope);
+    }
+    if (spec.audience != null) {
+      if (spec.audience.roles == null || spec.audience.roles.isEmpty()) {
+        throw invalid("audience.roles must name at least one role");
+      }
+      if (spec.audience.selector == null) {
+        throw invalid("audience.selector is required");
+      }
+      return new AppTokenModel(Source.AUDIENCE, secretName, null, AuthMethod.ClientSecretBasic, scope);
+    }
+    AppTokenSpec.ClientCredentials credentials = spec.clientCredentials;
+    if (credentials.secretRef == null) {
+      throw invalid("clientCredentials.secretRef is required");
+    }
+    requireName(credentials.secretRef.name, "clientCredentials.secretRef.name");
+    URI url = policy.check(credentials.tokenUrl == null ? "" : credentials.tokenUrl);
+    return new AppTokenModel(Source.CLIENT_CREDENTIALS, secretName, url,
+        credentials.authMethod == null ? AuthMethod.ClientSecretBasic : credentials.authMethod, scope);
+  }
+
+  public static String secretNameOf(AppToken token) {
+    AppTokenSpec spec = token.getSpec();
+    return spec != null && spec.secret != null && spec.secret.name != null ? spec.secret.name
+        : token.getMetadata().getName() + "-token";
+  }
+
+  /** The dedicated Keycloak client of an audience-mode AppToken. */
+  public static String dedicatedClientId(AppToken token) {
+    return token.getMetadata().getNamespace() + "-" + token.getMetadata().getName() + "-token";
+  }
+
+  /** Audience mode: the requested roles this application defines. */
+  public static List<String> grantableOn(AppToken token, List<String> applicationRoles) {
+    return token.getSpec().audience.roles.stream()
+        .filter(r -> applicationRoles != null && applicationRoles.contains(r)).sorted().distinct().toList();
+  }
+
+  private static void requireName(String name, String field) {
+    if (name == null || name.isBlank()) {
+      throw invalid(field + " is required");
+    }
+  }
+
+  private static ReconcileException invalid(String message) {
+    return ReconcileException.permanent(Reasons.INVALID_SPEC, message);
+  }
+}

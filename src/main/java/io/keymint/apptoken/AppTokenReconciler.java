@@ -1,0 +1,298 @@
+package io.keymint.apptoken;
+
+import io.fabric8.kubernetes.api.model.Secret;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.IndexedResourceCache;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.keymint.api.AuthMethod;
+import io.keymint.api.Labels;
+import io.keymint.api.Reasons;
+import io.keymint.clientapp.ClientApplication;
+import io.keymint.clientapp.ClientApplicationSpec;
+import io.keymint.config.OperatorConfig;
+import io.keymint.keycloak.DesiredClient;
+import io.keymint.keycloak.KeycloakGateway;
+import io.keymint.keycloak.OwnerMark;
+import io.keymint.kube.Backoff;
+import io.keymint.kube.Hashes;
+import io.keymint.kube.Outcome;
+import io.keymint.kube.OutputSecrets;
+import io.keymint.kube.ReconcileException;
+import io.keymint.kube.Selectors;
+import io.keymint.kube.StatusUpdates;
+import io.keymint.kube.Times;
+import io.keymint.oauth.TokenEndpoint;
+import io.keymint.oauth.TokenRequest;
+import io.keymint.oauth.TokenResponse;
+import io.keymint.token.TokenKeeper;
+import io.keymint.token.TokenUrlPolicy;
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.SortedSet;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps an AppToken's access token fresh, from one of three sources: a ClientApplication's own
+ * service account, a dedicated client granted roles on every matching ClientApplication
+ * (audience), or an external identity provider's client credentials.
+ */
+@ControllerConfiguration(name = "apptoken", generationAwareEventProcessing = false)
+public class AppTokenReconciler implements Reconciler<AppToken>, Cleaner<AppToken> {
+
+  private static final Logger log = LoggerFactory.getLogger(AppTokenReconciler.class);
+  static final Duration WAIT_FOR_APPLICATION = Duration.ofMinutes(5);
+
+  private final OperatorConfig config;
+  private final KeycloakGateway keycloak;
+  private final TokenEndpoint tokens;
+  private final TokenUrlPolicy tokenUrlPolicy;
+  private final Clock clock;
+
+  public AppTokenReconciler(OperatorConfig config, KeycloakGateway keycloak, TokenEndpoint tokens, Clock clock) {
+    this.config = config;
+    this.keycloak = keycloak;
+    this.tokens = tokens;
+    this.tokenUrlPolicy = new TokenUrlPolicy(config.tokenUrlHosts(), config.allowHttp());
+    this.clock = clock;
+  }
+
+  @Override
+  public List<EventSource<?, AppToken>> prepareEventSources(EventSourceContext<AppToken> context) {
+    IndexedResourceCache<AppToken> tokens = context.getPrimaryCache();
+    // Every Secret in the watched namespaces: our token Secrets, and the credentials AppTokens reference.
+    var secrets = InformerEventSourceConfiguration.from(Secret.class, AppToken.class)
+        .withSecondaryToPrimaryMapper((Secret s) -> tokens.list(s.getMetadata().getNamespace())
+            .filter(t -> OutputSecrets.isOwnedBy(s, t) || s.getMetadata().getName().equals(credentialsSecretOf(t)))
+            .map(ResourceID::fromResource).collect(Collectors.toSet()))
+        .withNamespacesInheritedFromController()
+        .build();
+    // ClientApplications: the one an AppToken refers to, and those its audience selects (or selected).
+    var applications = InformerEventSourceConfiguration.from(ClientApplication.class, AppToken.class)
+        .withSecondaryToPrimaryMapper((ClientApplication app) -> tokens.list(app.getMetadata().getNamespace())
+            .filter(t -> concerns(t, app))
+            .map(ResourceID::fromResource).collect(Collectors.toSet()))
+        .withNamespacesInheritedFromController()
+        .build();
+    return List.of(new InformerEventSource<>(secrets, context), new InformerEventSource<>(applications, context));
+  }
+
+  @Override
+  public UpdateControl<AppToken> reconcile(AppToken token, Context<AppToken> context) {
+    AppTokenStatus status = token.getStatus() == null ? new AppTokenStatus() : token.getStatus();
+    token.setStatus(status);
+    String before = StatusUpdates.snapshot(status);
+    Instant now = clock.instant();
+    Outcome outcome;
+    Duration next;
+    try {
+      AppTokenModel model = AppTokenModel.from(token, tokenUrlPolicy);
+      Source source = switch (model.source()) {
+        case APPLICATION -> fromApplication(token, model, context);
+        case AUDIENCE -> fromAudience(token, model, context, now);
+        case CLIENT_CREDENTIALS -> fromClientCredentials(token, model, context);
+      };
+      Secret current = cached(context, Secret.class, token.getMetadata().getNamespace(), model.secretName());
+      TokenKeeper.Result result = new TokenKeeper(context.getClient(), clock, ThreadLocalRandom.current()::nextDouble)
+          .keep(new TokenKeeper.Target(token, status, model.secretName(), token.getSpec().secret == null ? null
+              : token.getSpec().secret.template, token.getSpec().refresh, token.getSpec().rolloutRestart, current,
+              source.hash()), source.mint());
+      outcome = result.outcome();
+      next = result.next();
+    } catch (ReconcileException e) {
+      outcome = e.isRetryable() ? Outcome.progressing(e.reason(), e.getMessage()) : Outcome.stalled(e.reason(), e.getMessage());
+      next = StatusUpdates.recordFailure(status, e, now, WAIT_FOR_APPLICATION);
+      if (Reasons.CLIENT_APPLICATION_NOT_READY.equals(e.reason())) {
+        next = WAIT_FOR_APPLICATION; // the ClientApplication's own events wake us up
+      }
+      log.info("AppToken {}/{}: {}: {}", token.getMetadata().getNamespace(), token.getMetadata().getName(),
+          e.reason(), e.getMessage());
+    }
+    return StatusUpdates.finish(token, status, before, outcome, now, next);
+  }
+
+  /** Where the token comes from: a fingerprint of its inputs (no secret values) and how to mint it. */
+  private record Source(String hash, Supplier<TokenResponse> mint) {}
+
+  /** Source 1: a ClientApplication's own service account (client_credentials with its Secret). */
+  private Source fromApplication(AppToken token, AppTokenModel model, Context<AppToken> context) {
+    String namespace = token.getMetadata().getNamespace();
+    String name = token.getSpec().clientApplicationRef.name;
+    ClientApplication app = cached(context, ClientApplication.class, namespace, name);
+    if (app == null) {
+      throw notReady("ClientApplication '" + name + "' does not exist in namespace '" + namespace + "'");
+    }
+    if (app.getSpec() != null && app.getSpec().type == ClientApplicationSpec.Type.Public) {
+      throw ReconcileException.permanent(Reasons.INVALID_SPEC,
+          "ClientApplication '" + name + "' is a Public client: it has no service account to mint tokens with");
+    }
+    if (app.getStatus() == null || !app.getStatus().isReady() || app.getStatus().secretName == null) {
+      throw notReady("ClientApplication '" + name + "' is not Ready yet");
+    }
+    Secret credentials = context.getClient().secrets().inNamespace(namespace).withName(app.getStatus().secretName).get();
+    if (credentials == null) {
+      throw notReady("the Secret of ClientApplication '" + name + "' is not there yet");
+    }
+    Map<String, String> data = OutputSecrets.decode(credentials);
+    String hash = Hashes.of("application", app.getMetadata().getUid(), credentials.getMetadata().getResourceVersion(),
+        model.scope());
+    return new Source(hash, () -> tokens.request(TokenRequest.clientCredentials(URI.create(data.get("token_url")),
+        data.get("client_id"), data.get("client_secret"), AuthMethod.ClientSecretBasic, model.scope())));
+  }
+
+  /** Source 2: a dedicated client with the requested roles on every matching ClientApplication. */
+  private Source fromAudience(AppToken token, AppTokenModel model, Context<AppToken> context, Instant now) {
+    if (keycloak == null) {
+      throw ReconcileException.permanent(Reasons.KEYCLOAK_NOT_CONFIGURED,
+          "audience tokens need a Keycloak (KEYMINT_KEYCLOAK_URL is not set)");
+    }
+    AppTokenStatus status = token.getStatus();
+    List<ClientApplication> matched = applications(context, token.getMetadata().getNamespace()).stream()
+        .filter(app -> Selectors.matches(token.getSpec().audience.selector, app.getMetadata().getLabels()))
+        .filter(app -> app.getStatus() != null && app.getStatus().clientId != null && app.getStatus().clientUuid != null)
+        .filter(app -> !AppTokenModel.grantableOn(token, app.getSpec() == null ? null : app.getSpec().roles).isEmpty())
+        .sorted((a, b) -> a.getMetadata().getName().compareTo(b.getMetadata().getName()))
+        .toList();
+    Set<String> realms = matched.stream().map(a -> a.getStatus().realm).collect(Collectors.toCollection(TreeSet::new));
+    if (realms.size() > 1) {
+      throw ReconcileException.permanent(Reasons.INVALID_SPEC, "the selected ClientApplications are in different realms "
+          + realms + "; one token cannot span realms");
+    }
+    String realm = realms.isEmpty() ? config.keycloak().realm() : realms.iterator().next();
+    SortedMap<String, SortedSet<String>> grants = new TreeMap<>();
+    for (ClientApplication app : matched) {
+      grants.put(app.getStatus().clientId, new TreeSet<>(AppTokenModel.grantableOn(token, app.getSpec().roles)));
+    }
+    String clientId = AppTokenModel.dedicatedClientId(token);
+    DesiredClient desired = new DesiredClient(realm, clientId, "Keymint AppToken " + token.getMetadata().getNamespace()
+        + "/" + token.getMetadata().getName(), false, false, false, List.of(), List.of(), null, new TreeSet<>(),
+        new TreeSet<>(), grants, null, null, new OwnerMark(token.getMetadata().getUid(), AppToken.KIND,
+        token.getMetadata().getNamespace(), token.getMetadata().getName()));
+    Instant lastSync = Times.parse(status.lastSyncTime);
+    if (status.clientUuid == null || !desired.hash().equals(status.clientHash) || lastSync == null
+        || !now.isBefore(lastSync.plus(config.resyncInterval()))) {
+      status.clientUuid = keycloak.ensureClient(desired);
+      status.clientHash = desired.hash();
+      status.lastSyncTime = Times.format(now);
+    }
+    String rotation = token.getMetadata().getAnnotations() == null ? null
+        : token.getMetadata().getAnnotations().get(Labels.ROTATE_SECRET);
+    if (rotation != null && !rotation.equals(status.lastRotationRequest) && status.lastRotationRequest != null) {
+      keycloak.regenerateSecret(realm, status.clientUuid);
+      log.info("AppToken {}/{}: rotated the secret of client {}", token.getMetadata().getNamespace(),
+          token.getMetadata().getName(), clientId);
+    }
+    status.lastRotationRequest = rotation == null ? "" : rotation;
+    status.clientId = clientId;
+    status.matchedApplications = matched.stream().map(a -> a.getMetadata().getName()).toList();
+    String uuid = status.clientUuid;
+    String hash = Hashes.of("audience", desired.hash(), status.clientUuid, rotation, model.scope());
+    return new Source(hash, () -> tokens.request(TokenRequest.clientCredentials(URI.create(keycloak.tokenUrl(realm)),
+        clientId, keycloak.readSecret(realm, uuid), AuthMethod.ClientSecretBasic, model.scope())));
+  }
+
+  /** Source 3: an external identity provider's client credentials, from a Secret. */
+  private Source fromClientCredentials(AppToken token, AppTokenModel model, Context<AppToken> context) {
+    AppTokenSpec.CredentialsSecretRef ref = token.getSpec().clientCredentials.secretRef;
+    String idKey = ref.clientIdKey == null ? "client_id" : ref.clientIdKey;
+    String secretKey = ref.clientSecretKey == null ? "client_secret" : ref.clientSecretKey;
+    Secret secret = context.getClient().secrets().inNamespace(token.getMetadata().getNamespace()).withName(ref.name).get();
+    if (secret == null) {
+      throw ReconcileException.permanent(Reasons.SECRET_NOT_FOUND, "Secret '" + ref.name + "' not found");
+    }
+    Map<String, String> data = OutputSecrets.decode(secret);
+    for (String key : List.of(idKey, secretKey)) {
+      if (data.get(key) == null || data.get(key).isEmpty()) {
+        throw ReconcileException.permanent(Reasons.SECRET_NOT_FOUND, "Secret '" + ref.name + "' has no key '" + key + "'");
+      }
+    }
+    String hash = Hashes.of("clientCredentials", model.tokenUrl().toString(), secret.getMetadata().getUid(),
+        secret.getMetadata().getResourceVersion(), idKey, secretKey, model.authMethod().name(), model.scope());
+    return new Source(hash, () -> tokens.request(TokenRequest.clientCredentials(model.tokenUrl(), data.get(idKey),
+        data.get(secretKey), model.authMethod(), model.scope())));
+  }
+
+  @Override
+  public DeleteControl cleanup(AppToken token, Context<AppToken> context) {
+    AppTokenStatus status = token.getStatus();
+    if (keycloak == null || status == null || status.clientId == null) {
+      return DeleteControl.defaultDelete(); // no dedicated client was made
+    }
+    String realm = config.keycloak().realm();
+    if (token.getSpec() != null && token.getSpec().audience != null) {
+      realm = applications(context, token.getMetadata().getNamespace()).stream()
+          .filter(a -> status.matchedApplications != null && status.matchedApplications.contains(a.getMetadata().getName()))
+          .map(a -> a.getStatus() == null ? null : a.getStatus().realm).filter(Objects::nonNull).findFirst().orElse(realm);
+    }
+    try {
+      keycloak.deleteClient(realm, status.clientId, new OwnerMark(token.getMetadata().getUid(), AppToken.KIND,
+          token.getMetadata().getNamespace(), token.getMetadata().getName()));
+      return DeleteControl.defaultDelete();
+    } catch (ReconcileException e) {
+      log.warn("AppToken {}/{}: cannot delete client {} yet: {}", token.getMetadata().getNamespace(),
+          token.getMetadata().getName(), status.clientId, e.getMessage());
+      return DeleteControl.noFinalizerRemoval().rescheduleAfter(Backoff.after(3).toMillis());
+    }
+  }
+
+  /** Whether an event on this ClientApplication concerns the AppToken. */
+  static boolean concerns(AppToken token, ClientApplication app) {
+    AppTokenSpec spec = token.getSpec();
+    if (spec == null) {
+      return false;
+    }
+    String name = app.getMetadata().getName();
+    if (spec.clientApplicationRef != null && name.equals(spec.clientApplicationRef.name)) {
+      return true;
+    }
+    return spec.audience != null && (Selectors.matches(spec.audience.selector, app.getMetadata().getLabels())
+        || (token.getStatus() != null && token.getStatus().matchedApplications != null
+            && token.getStatus().matchedApplications.contains(name)));
+  }
+
+  private static String credentialsSecretOf(AppToken token) {
+    AppTokenSpec spec = token.getSpec();
+    return spec == null || spec.clientCredentials == null || spec.clientCredentials.secretRef == null ? null
+        : spec.clientCredentials.secretRef.name;
+  }
+
+  private static List<ClientApplication> applications(Context<AppToken> context, String namespace) {
+    @SuppressWarnings("unchecked")
+    InformerEventSource<ClientApplication, AppToken> source = (InformerEventSource<ClientApplication, AppToken>)
+        context.eventSourceRetriever().getEventSourceFor(ClientApplication.class);
+    return source.list(namespace).toList();
+  }
+
+  private static <R extends io.fabric8.kubernetes.api.model.HasMetadata> R cached(Context<AppToken> context,
+      Class<R> type, String namespace, String name) {
+    @SuppressWarnings("unchecked")
+    InformerEventSource<R, AppToken> source = (InformerEventSource<R, AppToken>)
+        context.eventSourceRetriever().getEventSourceFor(type);
+    return source.get(new ResourceID(name, namespace)).orElse(null);
+  }
+
+  private static ReconcileException notReady(String message) {
+    return ReconcileException.retryable(Reasons.CLIENT_APPLICATION_NOT_READY, message);
+  }
+}

@@ -1,0 +1,203 @@
+package io.keymint.oauth;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.keymint.api.AuthMethod;
+import io.keymint.api.Reasons;
+import io.keymint.kube.ReconcileException;
+import java.io.IOException;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
+
+/**
+ * The client of OAuth 2.0 token endpoints: one shared HTTP client with timeouts, form-encoded
+ * requests, client authentication by Basic header or form (RFC 6749 section 2.3.1), token
+ * responses read with their real expiry, and error responses (section 5.2) turned into contract
+ * reasons. Nothing it throws or logs contains a credential or a token.
+ */
+public final class TokenEndpoint {
+
+  static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
+  static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(15);
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final HttpClient http;
+  private final Clock clock;
+  private final AtomicLong requests = new AtomicLong();
+
+  public TokenEndpoint(Clock clock) {
+    this.http = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).followRedirects(HttpClient.Redirect.NEVER).build();
+    this.clock = clock;
+  }
+
+  /** Token requests sent so far. */
+  public long requestCount() {
+    return requests.get();
+  }
+
+  public TokenResponse request(TokenRequest request) {
+    Map<String, String> form = new LinkedHashMap<>(request.form());
+    HttpRequest.Builder http = HttpRequest.newBuilder(request.tokenUrl())
+        .timeout(REQUEST_TIMEOUT)
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .header("Accept", "application/json");
+    if (request.clientId() != null) {
+      if (request.clientSecret() != null && request.authMethod() != AuthMethod.ClientSecretPost) {
+        String basic = encode(request.clientId()) + ":" + encode(request.clientSecret());
+        http.header("Authorization", "Basic " + Base64.getEncoder().encodeToString(basic.getBytes(StandardCharsets.UTF_8)));
+      } else {
+        form.put("client_id", request.clientId());
+        if (request.clientSecret() != null) {
+          form.put("client_secret", request.clientSecret());
+        }
+      }
+    }
+    String body = form.entrySet().stream().map(e -> encode(e.getKey()) + "=" + encode(e.getValue()))
+        .collect(Collectors.joining("&"));
+    Instant sent = clock.instant();
+    HttpResponse<String> response;
+    requests.incrementAndGet();
+    try {
+      response = this.http.send(http.POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+          HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+    } catch (HttpTimeoutException e) {
+      throw unavailable(request, "timed out");
+    } catch (IOException e) {
+      throw unavailable(request, "is unreachable (" + e.getClass().getSimpleName() + ")");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw unavailable(request, "request was interrupted");
+    }
+    if (response.statusCode() == 200) {
+      return parse(response.body(), sent, request);
+    }
+    throw failure(request, response);
+  }
+
+  private TokenResponse parse(String body, Instant issuedAt, TokenRequest request) {
+    JsonNode json;
+    try {
+      json = JSON.readTree(body);
+    } catch (IOException e) {
+      throw ReconcileException.retryable(Reasons.IDENTITY_PROVIDER_UNAVAILABLE,
+          "the token endpoint " + request.tokenUrl() + " answered 200 with a body that is not JSON");
+    }
+    String accessToken = text(json, "access_token");
+    if (accessToken == null) {
+      throw ReconcileException.retryable(Reasons.IDENTITY_PROVIDER_UNAVAILABLE,
+          "the token endpoint " + request.tokenUrl() + " answered 200 without an access_token");
+    }
+    Map<String, Object> claims = Jwt.claims(accessToken);
+    Instant expiresAt = expiry(json, claims, issuedAt);
+    Long refreshExpiresIn = number(json, "refresh_expires_in");
+    String tokenType = text(json, "token_type");
+    return new TokenResponse(accessToken, tokenType == null ? "Bearer" : normalizeType(tokenType), issuedAt, expiresAt,
+        text(json, "scope"), text(json, "id_token"), text(json, "refresh_token"),
+        refreshExpiresIn == null || refreshExpiresIn <= 0 ? null : issuedAt.plusSeconds(refreshExpiresIn),
+        Jwt.audiences(claims));
+  }
+
+  /** expires_in (relative), else expiration (IBM: epoch seconds), else the JWT's exp; else an hour, as RFC 6749 leaves it open. */
+  private static Instant expiry(JsonNode json, Map<String, Object> claims, Instant issuedAt) {
+    Long expiresIn = number(json, "expires_in");
+    if (expiresIn != null) {
+      return issuedAt.plusSeconds(expiresIn);
+    }
+    Long expiration = number(json, "expiration");
+    if (expiration != null) {
+      return Instant.ofEpochSecond(expiration);
+    }
+    if (claims.get("exp") instanceof Number exp) {
+      return Instant.ofEpochSecond(exp.longValue());
+    }
+    return issuedAt.plus(Duration.ofHours(1));
+  }
+
+  private static ReconcileException failure(TokenRequest request, HttpResponse<String> response) {
+    int status = response.statusCode();
+    String error = null;
+    try {
+      error = text(JSON.readTree(response.body()), "error");
+    } catch (IOException | RuntimeException e) {
+      // not an RFC 6749 error body; the status decides
+    }
+    String where = "the token endpoint " + request.tokenUrl();
+    if (status == 429 || status >= 500) {
+      String retryAfter = response.headers().firstValue("Retry-After").orElse(null);
+      return ReconcileException.retryable(Reasons.IDENTITY_PROVIDER_UNAVAILABLE, where + " answered HTTP " + status
+          + (retryAfter == null ? "" : " (Retry-After " + retryAfter + ")"));
+    }
+    if (error != null) {
+      String reason = reasonOf(error);
+      return ReconcileException.permanent(reason, where + " refused the " + request.grantType() + " grant for client '"
+          + request.clientId() + "': " + safeErrorCode(error) + " (HTTP " + status + ")");
+    }
+    if (status == 401 || status == 403) {
+      return ReconcileException.permanent(Reasons.FORBIDDEN, where + " answered HTTP " + status);
+    }
+    return ReconcileException.permanent(Reasons.INVALID_GRANT, where + " answered HTTP " + status);
+  }
+
+  /** The RFC 6749 error code as a contract reason: invalid_grant is InvalidGrant, invalid_client InvalidClient, ... */
+  static String reasonOf(String error) {
+    String code = safeErrorCode(error);
+    StringBuilder reason = new StringBuilder();
+    for (String part : code.split("_")) {
+      if (!part.isEmpty()) {
+        reason.append(Character.toUpperCase(part.charAt(0))).append(part.substring(1).toLowerCase(Locale.ROOT));
+      }
+    }
+    return reason.length() == 0 ? Reasons.INVALID_GRANT : reason.toString();
+  }
+
+  /** Error codes are a fixed vocabulary; anything else is not repeated (a provider could echo input). */
+  private static String safeErrorCode(String error) {
+    return error.matches("[a-z_]{1,40}") ? error : "unrecognised_error";
+  }
+
+  private static ReconcileException unavailable(TokenRequest request, String what) {
+    return ReconcileException.retryable(Reasons.IDENTITY_PROVIDER_UNAVAILABLE,
+        "the token endpoint " + request.tokenUrl() + " " + what);
+  }
+
+  private static String normalizeType(String type) {
+    return "bearer".equalsIgnoreCase(type) ? "Bearer" : type;
+  }
+
+  private static String text(JsonNode json, String field) {
+    JsonNode node = json.get(field);
+    return node == null || node.isNull() ? null : node.asText();
+  }
+
+  private static Long number(JsonNode json, String field) {
+    JsonNode node = json.get(field);
+    if (node == null || node.isNull()) {
+      return null;
+    }
+    if (node.isNumber()) {
+      return node.asLong();
+    }
+    try {
+      return Long.parseLong(node.asText().trim());
+    } catch (NumberFormatException e) {
+      return null;
+    }
+  }
+
+  private static String encode(String value) {
+    return URLEncoder.encode(value, StandardCharsets.UTF_8);
+  }
+}

@@ -1,0 +1,66 @@
+package io.keymint.oauth;
+
+import io.keymint.api.AuthMethod;
+import java.net.URI;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * One request to a token endpoint: the grant's form parameters and, for confidential clients,
+ * how the client authenticates. {@link #toString()} never shows a parameter value.
+ */
+public record TokenRequest(URI tokenUrl, Map<String, String> form, String clientId, String clientSecret,
+    AuthMethod authMethod) {
+
+  public static TokenRequest clientCredentials(URI tokenUrl, String clientId, String clientSecret,
+      AuthMethod authMethod, String scope) {
+    Map<String, String> form = new LinkedHashMap<>();
+    form.put("grant_type", "client_credentials");
+    putScope(form, scope);
+    return new TokenRequest(tokenUrl, form, clientId, clientSecret, authMethod);
+  }
+
+  public static TokenRequest refreshToken(URI tokenUrl, String clientId, String clientSecret, AuthMethod authMethod,
+      String refreshToken, String scope) {
+    Map<String, String> form = new LinkedHashMap<>();
+    form.put("grant_type", "refresh_token");
+    form.put("refresh_token", refreshToken);
+    putScope(form, scope);
+    return new TokenRequest(tokenUrl, form, clientId, clientSecret, authMethod);
+  }
+
+  public static TokenRequest password(URI tokenUrl, String clientId, String clientSecret, AuthMethod authMethod,
+      String username, String password, String scope) {
+    Map<String, String> form = new LinkedHashMap<>();
+    form.put("grant_type", "password");
+    form.put("username", username);
+    form.put("password", password);
+    putScope(form, scope);
+    return new TokenRequest(tokenUrl, form, clientId, clientSecret, authMethod);
+  }
+
+  /** A custom grant such as IBM's API key: {@code grant_type=<grantType>&<parameter>=<value>}. */
+  public static TokenRequest custom(URI tokenUrl, String clientId, String clientSecret, AuthMethod authMethod,
+      String grantType, String parameter, String value, String scope) {
+    Map<String, String> form = new LinkedHashMap<>();
+    form.put("grant_type", grantType);
+    form.put(parameter, value);
+    putScope(form, scope);
+    return new TokenRequest(tokenUrl, form, clientId, clientSecret, authMethod);
+  }
+
+  public String grantType() {
+    return form.get("grant_type");
+  }
+
+  private static void putScope(Map<String, String> form, String scope) {
+    if (scope != null && !scope.isBlank()) {
+      form.put("scope", scope);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "TokenRequest[" + grantType() + " at " + tokenUrl + ", client " + clientId + "]";
+  }
+}
