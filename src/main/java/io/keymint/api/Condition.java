@@ -1,10 +1,12 @@
 package io.keymint.api;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.Objects;
 
 /** One kstatus condition: {@code Ready}, {@code Reconciling} or {@code Stalled}. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonIgnoreProperties(ignoreUnknown = true)
 public class Condition {
   public static final String READY = "Ready";
   public static final String RECONCILING = "Reconciling";

@@ -10,6 +10,7 @@ public final class Reasons {
   public static final String CLIENT_APPLICATION_NOT_READY = "ClientApplicationNotReady";
   public static final String IDENTITY_PROVIDER_UNAVAILABLE = "IdentityProviderUnavailable";
   public static final String INVALID_GRANT = "InvalidGrant";
+  public static final String INVALID_CLIENT = "InvalidClient";
   public static final String FORBIDDEN = "Forbidden";
   public static final String CLIENT_OWNED_ELSEWHERE = "ClientOwnedElsewhere";
   public static final String REALM_NOT_ALLOWED = "RealmNotAllowed";

@@ -1,5 +1,6 @@
 package io.keymint.api;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Max;
@@ -8,6 +9,7 @@ import io.fabric8.generator.annotation.Pattern;
 
 /** When a token is refreshed, relative to its expiry. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonIgnoreProperties(ignoreUnknown = true)
 public class RefreshPolicy {
   @JsonPropertyDescription("Refresh this long before expiry; wins over the percentage when shorter than the lifetime.")
   @Pattern(Durations.PATTERN)

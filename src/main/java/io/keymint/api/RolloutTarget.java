@@ -1,8 +1,10 @@
 package io.keymint.api;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import io.fabric8.generator.annotation.Required;
 
 /** A workload in the same namespace restarted when its token changes (for consumers that read env vars). */
+@JsonIgnoreProperties(ignoreUnknown = true)
 public class RolloutTarget {
   public enum Kind { Deployment, StatefulSet, DaemonSet }
 

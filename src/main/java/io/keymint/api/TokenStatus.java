@@ -1,10 +1,12 @@
 package io.keymint.api;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.List;
 
 /** Status shared by AppToken and PlatformToken. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonIgnoreProperties(ignoreUnknown = true)
 public class TokenStatus extends KeymintStatus {
   public String expiresAt;
   public String refreshAt;

@@ -1,5 +1,6 @@
 package io.keymint.apptoken;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Required;
@@ -17,6 +18,7 @@ import java.util.List;
 @ValidationRule(
     value = "[has(self.clientApplicationRef), has(self.audience), has(self.clientCredentials)].filter(x, x).size() == 1",
     message = "exactly one of clientApplicationRef, audience or clientCredentials")
+@JsonIgnoreProperties(ignoreUnknown = true)
 public class AppTokenSpec {
 
   @JsonPropertyDescription("Source 1: a ClientApplication's own service account.")
@@ -35,6 +37,7 @@ public class AppTokenSpec {
   public TokenSecret secret;
   public List<RolloutTarget> rolloutRestart;
 
+  @JsonIgnoreProperties(ignoreUnknown = true)
   public static class Audience {
     @Required
     public LabelSelector selector;
@@ -45,6 +48,7 @@ public class AppTokenSpec {
   }
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
+  @JsonIgnoreProperties(ignoreUnknown = true)
   public static class ClientCredentials {
     @Required
     @io.fabric8.generator.annotation.Pattern("^https?://.+")
@@ -56,6 +60,7 @@ public class AppTokenSpec {
   }
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
+  @JsonIgnoreProperties(ignoreUnknown = true)
   public static class CredentialsSecretRef {
     @Required
     public String name;

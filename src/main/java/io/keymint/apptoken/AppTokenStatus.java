@@ -1,10 +1,12 @@
 package io.keymint.apptoken;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import io.keymint.api.TokenStatus;
 import java.util.List;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonIgnoreProperties(ignoreUnknown = true)
 public class AppTokenStatus extends TokenStatus {
   /** Audience mode: the dedicated client. */
   public String clientId;

@@ -1,5 +1,6 @@
 package io.keymint.clientapp;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Pattern;
@@ -19,6 +20,7 @@ import java.util.List;
     message = "serviceAccount needs a Confidential client")
 @ValidationRule(value = "!(has(self.type) && self.type == 'Public' && has(self.secret) && has(self.secret.rotation))",
     message = "secret.rotation needs a Confidential client")
+@JsonIgnoreProperties(ignoreUnknown = true)
 public class ClientApplicationSpec {
 
   public enum Type { Confidential, Public }
@@ -62,11 +64,13 @@ public class ClientApplicationSpec {
   public DeletionPolicy deletionPolicy;
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
+  @JsonIgnoreProperties(ignoreUnknown = true)
   public static class ServiceAccount {
     public List<String> realmRoles;
     public List<ClientRoles> clientRoles;
   }
 
+  @JsonIgnoreProperties(ignoreUnknown = true)
   public static class ClientRoles {
     @JsonPropertyDescription("clientId of the client that defines the roles.")
     @Required
@@ -83,6 +87,7 @@ public class ClientApplicationSpec {
   }
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
+  @JsonIgnoreProperties(ignoreUnknown = true)
   public static class Flows {
     @JsonPropertyDescription("Authorization-code flow; default false.")
     public Boolean standard;
@@ -91,6 +96,7 @@ public class ClientApplicationSpec {
   }
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
+  @JsonIgnoreProperties(ignoreUnknown = true)
   public static class OutputSecret {
     @JsonPropertyDescription("Name of the output Secret; default \"<name>-client\".")
     @Pattern("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
@@ -100,6 +106,7 @@ public class ClientApplicationSpec {
     public SecretTemplate template;
   }
 
+  @JsonIgnoreProperties(ignoreUnknown = true)
   public static class Rotation {
     @JsonPropertyDescription("Regenerate the client secret this often, e.g. 720h. At least 10s.")
     @Required

@@ -1,10 +1,12 @@
 package io.keymint.clientapp;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.keymint.api.KeymintStatus;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonIgnoreProperties(ignoreUnknown = true)
 public class ClientApplicationStatus extends KeymintStatus {
   public String realm;
   public String clientId;

@@ -140,12 +140,16 @@ public final class TokenEndpoint {
       return ReconcileException.retryable(Reasons.IDENTITY_PROVIDER_UNAVAILABLE, where + " answered HTTP " + status
           + (retryAfter == null ? "" : " (Retry-After " + retryAfter + ")"));
     }
+    if (status == 401) { // RFC 6749 5.2: client authentication failed (Keycloak says unauthorized_client)
+      return ReconcileException.permanent(Reasons.INVALID_CLIENT, where + " refused the credentials of client '"
+          + request.clientId() + "'" + (error == null ? "" : ": " + safeErrorCode(error)) + " (HTTP 401)");
+    }
     if (error != null) {
       String reason = reasonOf(error);
       return ReconcileException.permanent(reason, where + " refused the " + request.grantType() + " grant for client '"
           + request.clientId() + "': " + safeErrorCode(error) + " (HTTP " + status + ")");
     }
-    if (status == 401 || status == 403) {
+    if (status == 403) {
       return ReconcileException.permanent(Reasons.FORBIDDEN, where + " answered HTTP " + status);
     }
     return ReconcileException.permanent(Reasons.INVALID_GRANT, where + " answered HTTP " + status);

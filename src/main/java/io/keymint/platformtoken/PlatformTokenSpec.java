@@ -1,5 +1,6 @@
 package io.keymint.platformtoken;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Pattern;
@@ -20,6 +21,7 @@ import java.util.List;
     message = "tokenUrl and clientId go together")
 @ValidationRule(value = "!has(self.clientApplicationRef) || !has(self.clientSecretRef)",
     message = "clientSecretRef goes with tokenUrl, not with clientApplicationRef")
+@JsonIgnoreProperties(ignoreUnknown = true)
 public class PlatformTokenSpec {
 
   @JsonPropertyDescription("Exchange at this ClientApplication's token URL with its credentials.")
@@ -46,23 +48,27 @@ public class PlatformTokenSpec {
   @JsonInclude(JsonInclude.Include.NON_NULL)
   @ValidationRule(value = "[has(self.refreshToken), has(self.password), has(self.apiKey)].filter(x, x).size() == 1",
       message = "exactly one of refreshToken, password or apiKey")
+  @JsonIgnoreProperties(ignoreUnknown = true)
   public static class Grant {
     public RefreshTokenGrant refreshToken;
     public PasswordGrant password;
     public ApiKeyGrant apiKey;
   }
 
+  @JsonIgnoreProperties(ignoreUnknown = true)
   public static class RefreshTokenGrant {
     @Required
     public SecretKeyReference secretRef;
   }
 
+  @JsonIgnoreProperties(ignoreUnknown = true)
   public static class PasswordGrant {
     @Required
     public PasswordSecretRef secretRef;
   }
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
+  @JsonIgnoreProperties(ignoreUnknown = true)
   public static class PasswordSecretRef {
     @Required
     public String name;
@@ -73,6 +79,7 @@ public class PlatformTokenSpec {
   }
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
+  @JsonIgnoreProperties(ignoreUnknown = true)
   public static class ApiKeyGrant {
     @Required
     public SecretKeyReference secretRef;

@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.UUID;
 import java.util.stream.Stream;
+import org.slf4j.bridge.SLF4JBridgeHandler;
 
 /**
  * The Kubernetes API of the integration tests: the Fabric8 mock server in CRUD mode on loopback,
@@ -31,6 +32,10 @@ public final class KubernetesMock implements AutoCloseable {
   }
 
   public static KubernetesMock start() {
+    if (!SLF4JBridgeHandler.isInstalled()) { // the mock server logs through java.util.logging
+      SLF4JBridgeHandler.removeHandlersForRootLogger();
+      SLF4JBridgeHandler.install();
+    }
     KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
         new KubernetesCrudDispatcher(), false);
     server.init(InetAddress.getLoopbackAddress(), 0);
