@@ -114,7 +114,7 @@ public class AppTokenReconciler implements Reconciler<AppToken>, Cleaner<AppToke
         case CLIENT_CREDENTIALS -> fromClientCredentials(token, model, context);
       };
       Secret current = cached(context, Secret.class, token.getMetadata().getNamespace(), model.secretName());
-      TokenKeeper.Result result = new TokenKeeper(context.getClient(), clock, ThreadLocalRandom.current()::nextDouble)
+      TokenKeeper.Result result = new TokenKeeper(context.getClient(), OutputSecrets.of(context), clock, ThreadLocalRandom.current()::nextDouble)
           .keep(new TokenKeeper.Target(token, status, model.secretName(), token.getSpec().secret == null ? null
               : token.getSpec().secret.template, token.getSpec().refresh, token.getSpec().rolloutRestart, current,
               source.hash()), source.mint());

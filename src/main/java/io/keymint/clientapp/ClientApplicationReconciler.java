@@ -102,7 +102,7 @@ public class ClientApplicationReconciler implements Reconciler<ClientApplication
   private Duration provision(ClientApplication app, ClientApplicationModel model, Context<ClientApplication> context,
       Instant now) {
     ClientApplicationStatus status = app.getStatus();
-    OutputSecrets secrets = new OutputSecrets(context.getClient());
+    OutputSecrets secrets = OutputSecrets.of(context);
     Secret cached = context.getSecondaryResources(Secret.class).stream()
         .filter(s -> model.secretName().equals(s.getMetadata().getName())).findFirst().orElse(null);
     Secret current = secrets.requireWritable(app, model.secretName(), cached);
@@ -148,7 +148,7 @@ public class ClientApplicationReconciler implements Reconciler<ClientApplication
     data.put("issuer_url", keycloak.issuerUrl(model.realm()));
     data.put("token_url", keycloak.tokenUrl(model.realm()));
     data.put("realm", model.realm());
-    secrets.apply(current, OutputSecrets.desired(app, model.secretName(), data, model.secretTemplate()));
+    secrets.apply(app, current, OutputSecrets.desired(app, model.secretName(), data, model.secretTemplate()));
     context.getSecondaryResources(Secret.class).stream() // a renamed output Secret: the old one goes
         .filter(s -> !model.secretName().equals(s.getMetadata().getName()) && OutputSecrets.isOwnedBy(s, app))
         .forEach(secrets::delete);

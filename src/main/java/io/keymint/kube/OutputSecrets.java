@@ -8,6 +8,9 @@ import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.keymint.api.Labels;
 import io.keymint.api.Reasons;
 import io.keymint.api.SecretTemplate;
@@ -26,9 +29,19 @@ import java.util.stream.Stream;
 public final class OutputSecrets {
 
   private final KubernetesClient client;
+  private final InformerEventSource<Secret, ?> cache;
 
-  public OutputSecrets(KubernetesClient client) {
+  /** @param cache the informer that watches these Secrets: our writes go into it at once, so the next reconcile sees them */
+  public OutputSecrets(KubernetesClient client, InformerEventSource<Secret, ?> cache) {
     this.client = client;
+    this.cache = cache;
+  }
+
+  /** Output Secrets for a reconcile: its client and its Secret informer. */
+  @SuppressWarnings("unchecked")
+  public static OutputSecrets of(Context<?> context) {
+    return new OutputSecrets(context.getClient(),
+        (InformerEventSource<Secret, ?>) context.eventSourceRetriever().getEventSourceFor(Secret.class));
   }
 
   /** The label selector of the Secrets a kind owns (what its informer watches). */
@@ -38,6 +51,12 @@ public final class OutputSecrets {
 
   /** The Secret as Keymint wants it. */
   public static Secret desired(HasMetadata owner, String name, Map<String, String> data, SecretTemplate template) {
+    return desired(owner, name, data, template, Map.of());
+  }
+
+  /** The Secret as Keymint wants it, with annotations of Keymint's own bookkeeping. */
+  public static Secret desired(HasMetadata owner, String name, Map<String, String> data, SecretTemplate template,
+      Map<String, String> ownAnnotations) {
     Map<String, String> labels = new TreeMap<>();
     Map<String, String> annotations = new TreeMap<>();
     if (template != null) {
@@ -51,6 +70,7 @@ public final class OutputSecrets {
     labels.put(Labels.MANAGED_BY, Labels.MANAGED_BY_VALUE);
     labels.put(Labels.KIND, owner.getKind());
     labels.put(Labels.NAME, owner.getMetadata().getName());
+    annotations.putAll(ownAnnotations);
     annotations.put(Labels.DATA_HASH, hash(data));
     Map<String, String> encoded = new TreeMap<>();
     data.forEach((k, v) -> encoded.put(k, Base64.getEncoder().encodeToString(v.getBytes(StandardCharsets.UTF_8))));
@@ -135,15 +155,22 @@ public final class OutputSecrets {
   }
 
   /** Creates the Secret or patches it to {@code desired}; does nothing when it already matches. */
-  public boolean apply(Secret current, Secret desired) {
+  public boolean apply(HasMetadata owner, Secret current, Secret desired) {
     if (matches(current, desired)) {
       return false;
     }
     var secrets = client.secrets().inNamespace(desired.getMetadata().getNamespace());
+    ResourceID primary = ResourceID.fromResource(owner);
     if (current == null) {
-      secrets.resource(desired).create();
+      Secret created = secrets.resource(desired).create();
+      if (cache != null) {
+        cache.handleRecentResourceCreate(primary, created);
+      }
     } else {
-      secrets.withName(desired.getMetadata().getName()).patch(PatchContext.of(PatchType.JSON_MERGE), desired);
+      Secret patched = secrets.withName(desired.getMetadata().getName()).patch(PatchContext.of(PatchType.JSON_MERGE), desired);
+      if (cache != null) {
+        cache.handleRecentResourceUpdate(primary, patched, current);
+      }
     }
     return true;
   }

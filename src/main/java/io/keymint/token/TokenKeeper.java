@@ -22,6 +22,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.function.DoubleSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -39,13 +40,19 @@ public final class TokenKeeper {
   private static final Logger log = LoggerFactory.getLogger(TokenKeeper.class);
   /** Asleep this long at most, so a resource is looked at now and then even with no event. */
   static final Duration MAX_WAIT = Duration.ofHours(1);
+  /** On a token Secret: fingerprint of what its token was minted from (resource versions, never a secret). */
+  public static final String SOURCE_HASH = "keymint.io/source-hash";
+  /** On a token Secret: the keymint.io/refresh value its token answered. */
+  public static final String REFRESH_ANSWERED = "keymint.io/refresh-answered";
 
   private final KubernetesClient client;
+  private final OutputSecrets secrets;
   private final Clock clock;
   private final DoubleSupplier random;
 
-  public TokenKeeper(KubernetesClient client, Clock clock, DoubleSupplier random) {
+  public TokenKeeper(KubernetesClient client, OutputSecrets secrets, Clock clock, DoubleSupplier random) {
     this.client = client;
+    this.secrets = secrets;
     this.clock = clock;
     this.random = random;
   }
@@ -67,36 +74,42 @@ public final class TokenKeeper {
     Instant now = clock.instant();
     TokenStatus status = target.status();
     status.secretName = target.secretName();
-    OutputSecrets secrets = new OutputSecrets(client);
     Secret current = secrets.requireWritable(target.owner(), target.secretName(), target.current());
     Map<String, String> data = current == null ? null : OutputSecrets.decode(current);
     Instant expiresAt = TokenSecretData.expiresAt(data);
     boolean intact = current != null && expiresAt != null && OutputSecrets.isIntact(current, TokenSecretData.KEYS);
+    // What the token in the Secret was minted from, and which refresh request it answered, is kept
+    // on the Secret itself, so it always describes the token next to it.
+    Map<String, String> mintedWith = current == null || current.getMetadata().getAnnotations() == null ? Map.of()
+        : current.getMetadata().getAnnotations();
     String refreshRequest = annotation(target.owner(), Labels.REFRESH);
-    boolean refreshRequested = refreshRequest != null && !refreshRequest.equals(status.lastRefreshRequest);
-    boolean sameSource = target.sourceHash().equals(status.sourceHash);
+    boolean refreshRequested = refreshRequest != null && !refreshRequest.equals(mintedWith.get(REFRESH_ANSWERED));
+    boolean sameSource = target.sourceHash().equals(mintedWith.get(SOURCE_HASH));
 
+    if (isStalled(status) && target.sourceHash().equals(status.sourceHash)
+        && Objects.equals(refreshRequest, status.lastRefreshRequest)) { // a permanent failure: wait for a change
+      Condition stalled = status.condition(Condition.STALLED);
+      return new Result(Outcome.stalled(stalled.reason, stalled.message), MAX_WAIT);
+    }
     if (intact && sameSource && !refreshRequested) {
       Instant refreshAt = refreshAt(target, expiresAt, now);
       if (now.isBefore(refreshAt)) { // fresh: no token request
-        secrets.apply(current, OutputSecrets.desired(target.owner(), target.secretName(), data, target.template()));
+        secrets.apply(target.owner(), current, desired(target, data, mintedWith.get(SOURCE_HASH),
+            mintedWith.get(REFRESH_ANSWERED)));
         status.expiresAt = Times.format(expiresAt);
         status.refreshAt = Times.format(refreshAt);
-        return new Result(issued(target, status), wait(now, refreshAt));
+        status.sourceHash = target.sourceHash();
+        return new Result(issued(target, status,
+            RolloutRestart.missing(client, target.owner(), target.rolloutRestart())), wait(now, refreshAt));
       }
     }
-    if (sameSource && !refreshRequested && isStalled(status)) { // a permanent failure: wait for a change
-      return new Result(Outcome.stalled(status.condition(Condition.STALLED).reason,
-          status.condition(Condition.STALLED).message), MAX_WAIT);
-    }
-    status.sourceHash = target.sourceHash();
-    status.lastRefreshRequest = refreshRequest;
     try {
       TokenResponse token = mint.get();
       boolean replaced = data != null && data.containsKey(TokenSecretData.ACCESS_TOKEN);
-      secrets.apply(current, OutputSecrets.desired(target.owner(), target.secretName(), TokenSecretData.of(token),
-          target.template()));
+      secrets.apply(target.owner(), current, desired(target, TokenSecretData.of(token), target.sourceHash(), refreshRequest));
       Instant refreshAt = new RefreshSchedule(target.refresh(), random).refreshAt(token.issuedAt(), token.expiresAt());
+      status.sourceHash = target.sourceHash();
+      status.lastRefreshRequest = refreshRequest;
       status.expiresAt = Times.format(token.expiresAt());
       status.refreshAt = Times.format(refreshAt);
       status.lastRefreshTime = Times.format(token.issuedAt());
@@ -105,19 +118,30 @@ public final class TokenKeeper {
       status.audiences = token.audiences().isEmpty() ? null : token.audiences();
       status.failedAttempts = null;
       status.lastFailureTime = null;
-      List<String> notRestarted = replaced
-          ? RolloutRestart.restart(client, target.owner(), target.rolloutRestart(), now) : List.of();
+      List<String> notes = replaced ? RolloutRestart.restart(client, target.owner(), target.rolloutRestart(), now)
+          : RolloutRestart.missing(client, target.owner(), target.rolloutRestart());
       log.debug("{} {}/{}: new token in Secret {}, expires {}, refresh at {}", target.owner().getKind(),
           target.owner().getMetadata().getNamespace(), target.owner().getMetadata().getName(), target.secretName(),
           status.expiresAt, status.refreshAt);
-      Outcome outcome = issued(target, status);
-      if (!notRestarted.isEmpty()) {
-        outcome = Outcome.ready(outcome.reason(), outcome.message() + "; rolloutRestart: " + String.join(", ", notRestarted));
-      }
-      return new Result(outcome, wait(now, refreshAt));
+      return new Result(issued(target, status, notes), wait(now, refreshAt));
     } catch (ReconcileException e) {
+      if (!e.isRetryable()) { // remembered so that the same failure is not asked for again
+        status.sourceHash = target.sourceHash();
+        status.lastRefreshRequest = refreshRequest;
+      }
       return failed(target, e, intact && expiresAt.isAfter(now) ? expiresAt : null, now);
     }
+  }
+
+  private static Secret desired(Target target, Map<String, String> data, String sourceHash, String refreshAnswered) {
+    Map<String, String> annotations = new java.util.HashMap<>();
+    if (sourceHash != null) {
+      annotations.put(SOURCE_HASH, sourceHash);
+    }
+    if (refreshAnswered != null) {
+      annotations.put(REFRESH_ANSWERED, refreshAnswered);
+    }
+    return OutputSecrets.desired(target.owner(), target.secretName(), data, target.template(), annotations);
   }
 
   /** A failure: the last token stays in the Secret while it is valid. */
@@ -150,9 +174,10 @@ public final class TokenKeeper {
     return new RefreshSchedule(target.refresh(), random).refreshAt(issued == null || issued.isAfter(expiresAt) ? now : issued, expiresAt);
   }
 
-  private static Outcome issued(Target target, TokenStatus status) {
+  private static Outcome issued(Target target, TokenStatus status, List<String> rolloutNotes) {
     return Outcome.ready(Reasons.TOKEN_ISSUED, "token in Secret '" + target.secretName() + "' expires at "
-        + status.expiresAt + "; next refresh at " + status.refreshAt);
+        + status.expiresAt + "; next refresh at " + status.refreshAt
+        + (rolloutNotes.isEmpty() ? "" : "; rolloutRestart: " + String.join(", ", rolloutNotes)));
   }
 
   private static boolean isStalled(TokenStatus status) {

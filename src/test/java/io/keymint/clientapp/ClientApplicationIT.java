@@ -133,10 +133,8 @@ class ClientApplicationIT {
     Map<String, String> before = keymint.secretData(namespace, "rotating-client");
     assertThat(realm.clientCredentials(before.get("client_id"), before.get("client_secret")).status()).isEqualTo(200);
 
-    keymint.client().resource(keymint.get(ClientApplication.class, namespace, "rotating"))
-        .edit(a -> {
+    keymint.edit(ClientApplication.class, namespace, "rotating", a -> {
           a.getMetadata().getAnnotations().put("keymint.io/rotate-secret", "2026-11-23");
-          return a;
         });
     await().atMost(TIMEOUT).until(() -> !before.get("client_secret")
         .equals(keymint.secretData(namespace, "rotating-client").get("client_secret")));
@@ -293,12 +291,11 @@ class ClientApplicationIT {
     KeycloakGateway gateway = keymint.operator().keycloak();
     long before = gateway.adminRequestCount();
     // a label on the resource and a template label: events that change nothing in Keycloak
-    keymint.client().resource(keymint.get(ClientApplication.class, namespace, "quiet")).edit(a -> {
+    keymint.edit(ClientApplication.class, namespace, "quiet", a -> {
       a.getMetadata().getLabels().put("touched", "yes");
       a.getSpec().secret = new ClientApplicationSpec.OutputSecret();
       a.getSpec().secret.template = new SecretTemplate();
       a.getSpec().secret.template.labels = Map.of("touched", "yes");
-      return a;
     });
     await().atMost(TIMEOUT).until(() -> "yes".equals(keymint.secret(namespace, "quiet-client").getMetadata().getLabels().get("touched")));
     awaitReady(app);
@@ -349,9 +346,8 @@ class ClientApplicationIT {
   }
 
   private void edit(ClientApplication app, Consumer<ClientApplicationSpec> specEdit) {
-    keymint.client().resource(keymint.get(ClientApplication.class, namespace, app.getMetadata().getName())).edit(a -> {
+    keymint.edit(ClientApplication.class, namespace, app.getMetadata().getName(), a -> {
       specEdit.accept(a.getSpec());
-      return a;
     });
   }
 

@@ -28,6 +28,8 @@ public final class KeymintFixture implements AutoCloseable {
   public static final Duration TIMEOUT = Duration.ofSeconds(60);
   /** Every secret value a test has seen, so the run's logs can be searched for them. */
   public static final Set<String> SECRETS_SEEN = ConcurrentHashMap.newKeySet();
+  private static final Set<String> SECRET_KEYS =
+      Set.of("client_secret", "access_token", "id_token", "refresh_token", "token", "password", "apikey");
 
   private final KubernetesMock kube;
   private final Map<String, String> settings;
@@ -104,6 +106,23 @@ public final class KeymintFixture implements AutoCloseable {
     };
   }
 
+  /** Edits the latest version of a resource, again on a conflict (the operator writes status meanwhile). */
+  public <T extends HasMetadata> void edit(Class<T> type, String namespace, String name, java.util.function.Consumer<T> change) {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        kube.client().resource(get(type, namespace, name)).edit(r -> {
+          change.accept(r);
+          return r;
+        });
+        return;
+      } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+        if (e.getCode() != 409 || attempt == 5) {
+          throw e;
+        }
+      }
+    }
+  }
+
   public Secret secret(String namespace, String name) {
     return kube.client().secrets().inNamespace(namespace).withName(name).get();
   }
@@ -116,7 +135,7 @@ public final class KeymintFixture implements AutoCloseable {
     }
     Map<String, String> data = OutputSecrets.decode(secret);
     data.forEach((k, v) -> {
-      if (k.contains("secret") || k.contains("token") || k.contains("password")) {
+      if (SECRET_KEYS.contains(k)) {
         SECRETS_SEEN.add(v);
       }
     });

@@ -28,7 +28,7 @@ public final class KubernetesMock implements AutoCloseable {
 
   private KubernetesMock(KubernetesMockServer server) {
     this.server = server;
-    this.client = server.createClient();
+    this.client = newClient(server);
   }
 
   public static KubernetesMock start() {
@@ -59,7 +59,12 @@ public final class KubernetesMock implements AutoCloseable {
 
   /** A client of its own, as a second operator process would have. */
   public KubernetesClient newClient() {
-    return server.createClient();
+    return newClient(server);
+  }
+
+  /** A lost request fails after 10 s (and is retried) instead of stalling a test for minutes. */
+  private static KubernetesClient newClient(KubernetesMockServer server) {
+    return server.createClient(b -> b.editOrNewConfig().withRequestTimeout(10_000).endConfig());
   }
 
   public KubernetesClient client() {
