@@ -22,7 +22,7 @@ class RefreshScheduleTest {
   @ParameterizedTest(name = "lifetime {0}s, beforeExpiry {1}, {2}%: at {3}s (jitter: {4}s)")
   @CsvSource(nullValues = "-", value = {
       // lifetime, beforeExpiry, percentage, refresh at (no jitter), refresh at (max jitter)
-      "300,   -,   -,  200, 195",   // default 33%: 99 s lead beats the 60 s margin; jitter 5% of 99 s
+      "300,   -,   -,  201, 196",   // default 33%: 99 s lead beats the 60 s margin; jitter 5% of 99 s
       "3600,  -,   -,  2412, 2397", // 1188 s lead, jitter capped at 15 s
       "300,   2m,  -,  180, 174",   // beforeExpiry wins when shorter than the lifetime
       "300,   10m, -,  201, 196",   // beforeExpiry longer than the lifetime: the percentage
