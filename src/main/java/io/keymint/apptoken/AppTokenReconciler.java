@@ -150,7 +150,7 @@ public class AppTokenReconciler implements Reconciler<AppToken>, Cleaner<AppToke
     if (app.getStatus() == null || !app.getStatus().isReady() || app.getStatus().secretName == null) {
       throw notReady("ClientApplication '" + name + "' is not Ready yet");
     }
-    Secret credentials = context.getClient().secrets().inNamespace(namespace).withName(app.getStatus().secretName).get();
+    Secret credentials = cached(context, Secret.class, namespace, app.getStatus().secretName);
     if (credentials == null) {
       throw notReady("the Secret of ClientApplication '" + name + "' is not there yet");
     }
@@ -217,7 +217,7 @@ public class AppTokenReconciler implements Reconciler<AppToken>, Cleaner<AppToke
     AppTokenSpec.CredentialsSecretRef ref = token.getSpec().clientCredentials.secretRef;
     String idKey = ref.clientIdKey == null ? "client_id" : ref.clientIdKey;
     String secretKey = ref.clientSecretKey == null ? "client_secret" : ref.clientSecretKey;
-    Secret secret = context.getClient().secrets().inNamespace(token.getMetadata().getNamespace()).withName(ref.name).get();
+    Secret secret = cached(context, Secret.class, token.getMetadata().getNamespace(), ref.name);
     if (secret == null) {
       throw ReconcileException.permanent(Reasons.SECRET_NOT_FOUND, "Secret '" + ref.name + "' not found");
     }

@@ -50,7 +50,7 @@ public final class KeycloakGateway implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(KeycloakGateway.class);
   /** The realm-management roles Keymint's admin client needs (README, "Keycloak permissions"). */
   public static final List<String> REQUIRED_ADMIN_ROLES =
-      List.of("manage-clients", "view-clients", "query-clients", "manage-users", "view-users", "query-users", "view-realm");
+      List.of("manage-clients", "manage-users", "view-realm");
   static final String LIFESPAN_ATTRIBUTE = "access.token.lifespan";
   private static final int MAX_COMPOSITE_DEPTH = 10;
 
