@@ -8,6 +8,7 @@ import io.keymint.clientapp.ClientApplicationReconciler;
 import io.keymint.config.OperatorConfig;
 import io.keymint.keycloak.KeycloakGateway;
 import io.keymint.oauth.TokenEndpoint;
+import io.keymint.platformtoken.PlatformTokenReconciler;
 import java.time.Clock;
 import java.util.HashSet;
 
@@ -37,6 +38,7 @@ public final class KeymintOperator implements AutoCloseable {
         .withSSABasedCreateUpdateMatchForDependentResources(false));
     operator.register(new ClientApplicationReconciler(config, keycloak, clock), o -> watch(o, config));
     operator.register(new AppTokenReconciler(config, keycloak, tokens, clock), o -> watch(o, config));
+    operator.register(new PlatformTokenReconciler(config, tokens, clock), o -> watch(o, config));
     operator.start();
     return new KeymintOperator(operator, keycloak, tokens);
   }

@@ -16,6 +16,7 @@ import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEven
 import io.keymint.api.AuthMethod;
 import io.keymint.api.Labels;
 import io.keymint.api.Reasons;
+import io.keymint.clientapp.ApplicationCredentials;
 import io.keymint.clientapp.ClientApplication;
 import io.keymint.clientapp.ClientApplicationSpec;
 import io.keymint.config.OperatorConfig;
@@ -23,6 +24,7 @@ import io.keymint.keycloak.DesiredClient;
 import io.keymint.keycloak.KeycloakGateway;
 import io.keymint.keycloak.OwnerMark;
 import io.keymint.kube.Backoff;
+import io.keymint.kube.Caches;
 import io.keymint.kube.Hashes;
 import io.keymint.kube.Outcome;
 import io.keymint.kube.OutputSecrets;
@@ -34,6 +36,7 @@ import io.keymint.oauth.TokenEndpoint;
 import io.keymint.oauth.TokenRequest;
 import io.keymint.oauth.TokenResponse;
 import io.keymint.token.TokenKeeper;
+import io.keymint.token.TokenSource;
 import io.keymint.token.TokenUrlPolicy;
 import java.net.URI;
 import java.time.Clock;
@@ -83,9 +86,7 @@ public class AppTokenReconciler implements Reconciler<AppToken>, Cleaner<AppToke
     IndexedResourceCache<AppToken> tokens = context.getPrimaryCache();
     // Every Secret in the watched namespaces: our token Secrets, and the credentials AppTokens reference.
     var secrets = InformerEventSourceConfiguration.from(Secret.class, AppToken.class)
-        .withSecondaryToPrimaryMapper((Secret s) -> tokens.list(s.getMetadata().getNamespace())
-            .filter(t -> OutputSecrets.isOwnedBy(s, t) || s.getMetadata().getName().equals(credentialsSecretOf(t)))
-            .map(ResourceID::fromResource).collect(Collectors.toSet()))
+        .withSecondaryToPrimaryMapper(Caches.ownedOrReferenced(tokens, AppTokenReconciler::referencedSecrets))
         .withNamespacesInheritedFromController()
         .build();
     // ClientApplications: the one an AppToken refers to, and those its audience selects (or selected).
@@ -108,12 +109,12 @@ public class AppTokenReconciler implements Reconciler<AppToken>, Cleaner<AppToke
     Duration next;
     try {
       AppTokenModel model = AppTokenModel.from(token, tokenUrlPolicy);
-      Source source = switch (model.source()) {
+      TokenSource source = switch (model.source()) {
         case APPLICATION -> fromApplication(token, model, context);
         case AUDIENCE -> fromAudience(token, model, context, now);
         case CLIENT_CREDENTIALS -> fromClientCredentials(token, model, context);
       };
-      Secret current = cached(context, Secret.class, token.getMetadata().getNamespace(), model.secretName());
+      Secret current = Caches.get(context, Secret.class, token.getMetadata().getNamespace(), model.secretName());
       TokenKeeper.Result result = new TokenKeeper(context.getClient(), OutputSecrets.of(context), clock, ThreadLocalRandom.current()::nextDouble)
           .keep(new TokenKeeper.Target(token, status, model.secretName(), token.getSpec().secret == null ? null
               : token.getSpec().secret.template, token.getSpec().refresh, token.getSpec().rolloutRestart, current,
@@ -132,43 +133,27 @@ public class AppTokenReconciler implements Reconciler<AppToken>, Cleaner<AppToke
     return StatusUpdates.finish(token, status, before, outcome, now, next);
   }
 
-  /** Where the token comes from: a fingerprint of its inputs (no secret values) and how to mint it. */
-  private record Source(String hash, Supplier<TokenResponse> mint) {}
-
   /** Source 1: a ClientApplication's own service account (client_credentials with its Secret). */
-  private Source fromApplication(AppToken token, AppTokenModel model, Context<AppToken> context) {
-    String namespace = token.getMetadata().getNamespace();
-    String name = token.getSpec().clientApplicationRef.name;
-    ClientApplication app = cached(context, ClientApplication.class, namespace, name);
-    if (app == null) {
-      throw notReady("ClientApplication '" + name + "' does not exist in namespace '" + namespace + "'");
+  private TokenSource fromApplication(AppToken token, AppTokenModel model, Context<AppToken> context) {
+    ApplicationCredentials app = ApplicationCredentials.resolve(context, token.getMetadata().getNamespace(),
+        token.getSpec().clientApplicationRef.name);
+    if (app.publicClient()) {
+      throw ReconcileException.permanent(Reasons.INVALID_SPEC, "ClientApplication '"
+          + token.getSpec().clientApplicationRef.name + "' is a Public client: it has no service account to mint tokens with");
     }
-    if (app.getSpec() != null && app.getSpec().type == ClientApplicationSpec.Type.Public) {
-      throw ReconcileException.permanent(Reasons.INVALID_SPEC,
-          "ClientApplication '" + name + "' is a Public client: it has no service account to mint tokens with");
-    }
-    if (app.getStatus() == null || !app.getStatus().isReady() || app.getStatus().secretName == null) {
-      throw notReady("ClientApplication '" + name + "' is not Ready yet");
-    }
-    Secret credentials = cached(context, Secret.class, namespace, app.getStatus().secretName);
-    if (credentials == null) {
-      throw notReady("the Secret of ClientApplication '" + name + "' is not there yet");
-    }
-    Map<String, String> data = OutputSecrets.decode(credentials);
-    String hash = Hashes.of("application", app.getMetadata().getUid(), credentials.getMetadata().getResourceVersion(),
-        model.scope());
-    return new Source(hash, () -> tokens.request(TokenRequest.clientCredentials(URI.create(data.get("token_url")),
-        data.get("client_id"), data.get("client_secret"), AuthMethod.ClientSecretBasic, model.scope())));
+    return new TokenSource(Hashes.of("application", app.version(), model.scope()), () -> tokens.request(
+        TokenRequest.clientCredentials(app.tokenUrl(), app.clientId(), app.clientSecret(), AuthMethod.ClientSecretBasic,
+            model.scope())));
   }
 
   /** Source 2: a dedicated client with the requested roles on every matching ClientApplication. */
-  private Source fromAudience(AppToken token, AppTokenModel model, Context<AppToken> context, Instant now) {
+  private TokenSource fromAudience(AppToken token, AppTokenModel model, Context<AppToken> context, Instant now) {
     if (keycloak == null) {
       throw ReconcileException.permanent(Reasons.KEYCLOAK_NOT_CONFIGURED,
           "audience tokens need a Keycloak (KEYMINT_KEYCLOAK_URL is not set)");
     }
     AppTokenStatus status = token.getStatus();
-    List<ClientApplication> matched = applications(context, token.getMetadata().getNamespace()).stream()
+    List<ClientApplication> matched = Caches.list(context, ClientApplication.class, token.getMetadata().getNamespace()).stream()
         .filter(app -> Selectors.matches(token.getSpec().audience.selector, app.getMetadata().getLabels()))
         .filter(app -> app.getStatus() != null && app.getStatus().clientId != null && app.getStatus().clientUuid != null)
         .filter(app -> !AppTokenModel.grantableOn(token, app.getSpec() == null ? null : app.getSpec().roles).isEmpty())
@@ -208,16 +193,16 @@ public class AppTokenReconciler implements Reconciler<AppToken>, Cleaner<AppToke
     status.matchedApplications = matched.stream().map(a -> a.getMetadata().getName()).toList();
     String uuid = status.clientUuid;
     String hash = Hashes.of("audience", desired.hash(), status.clientUuid, rotation, model.scope());
-    return new Source(hash, () -> tokens.request(TokenRequest.clientCredentials(URI.create(keycloak.tokenUrl(realm)),
+    return new TokenSource(hash, () -> tokens.request(TokenRequest.clientCredentials(URI.create(keycloak.tokenUrl(realm)),
         clientId, keycloak.readSecret(realm, uuid), AuthMethod.ClientSecretBasic, model.scope())));
   }
 
   /** Source 3: an external identity provider's client credentials, from a Secret. */
-  private Source fromClientCredentials(AppToken token, AppTokenModel model, Context<AppToken> context) {
+  private TokenSource fromClientCredentials(AppToken token, AppTokenModel model, Context<AppToken> context) {
     AppTokenSpec.CredentialsSecretRef ref = token.getSpec().clientCredentials.secretRef;
     String idKey = ref.clientIdKey == null ? "client_id" : ref.clientIdKey;
     String secretKey = ref.clientSecretKey == null ? "client_secret" : ref.clientSecretKey;
-    Secret secret = cached(context, Secret.class, token.getMetadata().getNamespace(), ref.name);
+    Secret secret = Caches.get(context, Secret.class, token.getMetadata().getNamespace(), ref.name);
     if (secret == null) {
       throw ReconcileException.permanent(Reasons.SECRET_NOT_FOUND, "Secret '" + ref.name + "' not found");
     }
@@ -229,7 +214,7 @@ public class AppTokenReconciler implements Reconciler<AppToken>, Cleaner<AppToke
     }
     String hash = Hashes.of("clientCredentials", model.tokenUrl().toString(), secret.getMetadata().getUid(),
         secret.getMetadata().getResourceVersion(), idKey, secretKey, model.authMethod().name(), model.scope());
-    return new Source(hash, () -> tokens.request(TokenRequest.clientCredentials(model.tokenUrl(), data.get(idKey),
+    return new TokenSource(hash, () -> tokens.request(TokenRequest.clientCredentials(model.tokenUrl(), data.get(idKey),
         data.get(secretKey), model.authMethod(), model.scope())));
   }
 
@@ -241,7 +226,7 @@ public class AppTokenReconciler implements Reconciler<AppToken>, Cleaner<AppToke
     }
     String realm = config.keycloak().realm();
     if (token.getSpec() != null && token.getSpec().audience != null) {
-      realm = applications(context, token.getMetadata().getNamespace()).stream()
+      realm = Caches.list(context, ClientApplication.class, token.getMetadata().getNamespace()).stream()
           .filter(a -> status.matchedApplications != null && status.matchedApplications.contains(a.getMetadata().getName()))
           .map(a -> a.getStatus() == null ? null : a.getStatus().realm).filter(Objects::nonNull).findFirst().orElse(realm);
     }
@@ -271,28 +256,9 @@ public class AppTokenReconciler implements Reconciler<AppToken>, Cleaner<AppToke
             && token.getStatus().matchedApplications.contains(name)));
   }
 
-  private static String credentialsSecretOf(AppToken token) {
+  private static Set<String> referencedSecrets(AppToken token) {
     AppTokenSpec spec = token.getSpec();
-    return spec == null || spec.clientCredentials == null || spec.clientCredentials.secretRef == null ? null
-        : spec.clientCredentials.secretRef.name;
-  }
-
-  private static List<ClientApplication> applications(Context<AppToken> context, String namespace) {
-    @SuppressWarnings("unchecked")
-    InformerEventSource<ClientApplication, AppToken> source = (InformerEventSource<ClientApplication, AppToken>)
-        context.eventSourceRetriever().getEventSourceFor(ClientApplication.class);
-    return source.list(namespace).toList();
-  }
-
-  private static <R extends io.fabric8.kubernetes.api.model.HasMetadata> R cached(Context<AppToken> context,
-      Class<R> type, String namespace, String name) {
-    @SuppressWarnings("unchecked")
-    InformerEventSource<R, AppToken> source = (InformerEventSource<R, AppToken>)
-        context.eventSourceRetriever().getEventSourceFor(type);
-    return source.get(new ResourceID(name, namespace)).orElse(null);
-  }
-
-  private static ReconcileException notReady(String message) {
-    return ReconcileException.retryable(Reasons.CLIENT_APPLICATION_NOT_READY, message);
+    return spec == null || spec.clientCredentials == null || spec.clientCredentials.secretRef == null
+        || spec.clientCredentials.secretRef.name == null ? Set.of() : Set.of(spec.clientCredentials.secretRef.name);
   }
 }

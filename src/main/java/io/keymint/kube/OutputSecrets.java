@@ -17,6 +17,7 @@ import io.keymint.api.SecretTemplate;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
@@ -129,14 +130,14 @@ public final class OutputSecrets {
     return hash(ours).equals(recorded);
   }
 
-  /** Whether {@code current} already is {@code desired}: same data, and desired's labels, annotations and owner. */
+  /** Whether {@code current} already is {@code desired}: same data, desired's labels and annotations, and our owner. */
   public static boolean matches(Secret current, Secret desired) {
     return current != null
         && desired.getData().equals(current.getData())
         && containsAll(current.getMetadata().getLabels(), desired.getMetadata().getLabels())
         && containsAll(current.getMetadata().getAnnotations(), desired.getMetadata().getAnnotations())
         && current.getMetadata().getOwnerReferences() != null
-        && current.getMetadata().getOwnerReferences().equals(desired.getMetadata().getOwnerReferences());
+        && current.getMetadata().getOwnerReferences().containsAll(desired.getMetadata().getOwnerReferences());
   }
 
   /**
@@ -167,7 +168,10 @@ public final class OutputSecrets {
         cache.handleRecentResourceCreate(primary, created);
       }
     } else {
-      Secret patched = secrets.withName(desired.getMetadata().getName()).patch(PatchContext.of(PatchType.JSON_MERGE), desired);
+      // The Secret is ours already (requireWritable): the patch leaves ownerReferences alone, since a
+      // merge patch replaces lists and another controller's reference must survive.
+      Secret patch = new SecretBuilder(desired).editMetadata().withOwnerReferences(List.of()).endMetadata().build();
+      Secret patched = secrets.withName(desired.getMetadata().getName()).patch(PatchContext.of(PatchType.JSON_MERGE), patch);
       if (cache != null) {
         cache.handleRecentResourceUpdate(primary, patched, current);
       }

@@ -123,6 +123,12 @@ public final class KeymintFixture implements AutoCloseable {
     }
   }
 
+  /** Deletes the namespace's token resources, so that nothing of a finished test keeps refreshing. */
+  public void deleteTokens(String namespace) {
+    kube.client().resources(io.keymint.apptoken.AppToken.class).inNamespace(namespace).delete();
+    kube.client().resources(io.keymint.platformtoken.PlatformToken.class).inNamespace(namespace).delete();
+  }
+
   public Secret secret(String namespace, String name) {
     return kube.client().secrets().inNamespace(namespace).withName(name).get();
   }

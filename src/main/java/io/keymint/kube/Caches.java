@@ -1,0 +1,46 @@
+package io.keymint.kube;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.IndexedResourceCache;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.SecondaryToPrimaryMapper;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import java.util.Collection;
+import java.util.List;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/** Reads from the informers a reconciler already has, instead of asking the API server again. */
+public final class Caches {
+
+  private Caches() {}
+
+  /** The cached resource of that type, namespace and name, or null. */
+  public static <R extends HasMetadata> R get(Context<?> context, Class<R> type, String namespace, String name) {
+    return informer(context, type).get(new ResourceID(name, namespace)).orElse(null);
+  }
+
+  /** Every cached resource of that type in the namespace. */
+  public static <R extends HasMetadata> List<R> list(Context<?> context, Class<R> type, String namespace) {
+    return informer(context, type).list(namespace).toList();
+  }
+
+  /**
+   * Maps a Secret to the primaries of its namespace that own it or name it among their
+   * references: an event on either reaches them.
+   */
+  public static <P extends HasMetadata> SecondaryToPrimaryMapper<Secret> ownedOrReferenced(
+      IndexedResourceCache<P> primaries, Function<P, Collection<String>> referencedSecrets) {
+    return secret -> primaries.list(secret.getMetadata().getNamespace())
+        .filter(p -> OutputSecrets.isOwnedBy(secret, p) || referencedSecrets.apply(p).contains(secret.getMetadata().getName()))
+        .map(ResourceID::fromResource)
+        .collect(Collectors.toSet());
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <R extends HasMetadata> InformerEventSource<R, ?> informer(Context<?> context, Class<R> type) {
+    return (InformerEventSource<R, ?>) context.eventSourceRetriever().getEventSourceFor(type);
+  }
+}

@@ -1,0 +1,277 @@
+package io.keymint.platformtoken;
+
+import io.fabric8.kubernetes.api.model.Secret;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.IndexedResourceCache;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.keymint.api.AuthMethod;
+import io.keymint.api.Reasons;
+import io.keymint.api.SecretKeyReference;
+import io.keymint.clientapp.ApplicationCredentials;
+import io.keymint.clientapp.ClientApplication;
+import io.keymint.config.OperatorConfig;
+import io.keymint.kube.Caches;
+import io.keymint.kube.Hashes;
+import io.keymint.kube.Outcome;
+import io.keymint.kube.OutputSecrets;
+import io.keymint.kube.ReconcileException;
+import io.keymint.kube.StatusUpdates;
+import io.keymint.kube.Times;
+import io.keymint.oauth.TokenEndpoint;
+import io.keymint.oauth.TokenRequest;
+import io.keymint.oauth.TokenResponse;
+import io.keymint.token.TokenKeeper;
+import io.keymint.token.TokenSource;
+import io.keymint.token.TokenUrlPolicy;
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns a user's long-lived credential (refresh or offline token, username and password, API key)
+ * into fresh access tokens. Rotated refresh tokens are kept in an operator-owned state Secret;
+ * the user's own Secret is only ever read.
+ */
+@ControllerConfiguration(name = "platformtoken", generationAwareEventProcessing = false)
+public class PlatformTokenReconciler implements Reconciler<PlatformToken> {
+
+  private static final Logger log = LoggerFactory.getLogger(PlatformTokenReconciler.class);
+  static final Duration WAIT_FOR_APPLICATION = Duration.ofMinutes(5);
+
+  private final TokenEndpoint tokens;
+  private final TokenUrlPolicy tokenUrlPolicy;
+  private final Clock clock;
+
+  public PlatformTokenReconciler(OperatorConfig config, TokenEndpoint tokens, Clock clock) {
+    this.tokens = tokens;
+    this.tokenUrlPolicy = new TokenUrlPolicy(config.tokenUrlHosts(), config.allowHttp());
+    this.clock = clock;
+  }
+
+  @Override
+  public List<EventSource<?, PlatformToken>> prepareEventSources(EventSourceContext<PlatformToken> context) {
+    IndexedResourceCache<PlatformToken> primaries = context.getPrimaryCache();
+    var secrets = InformerEventSourceConfiguration.from(Secret.class, PlatformToken.class)
+        .withSecondaryToPrimaryMapper(Caches.ownedOrReferenced(primaries, PlatformTokenReconciler::referencedSecrets))
+        .withNamespacesInheritedFromController()
+        .build();
+    var applications = InformerEventSourceConfiguration.from(ClientApplication.class, PlatformToken.class)
+        .withSecondaryToPrimaryMapper((ClientApplication app) -> primaries.list(app.getMetadata().getNamespace())
+            .filter(t -> t.getSpec() != null && t.getSpec().clientApplicationRef != null
+                && app.getMetadata().getName().equals(t.getSpec().clientApplicationRef.name))
+            .map(ResourceID::fromResource).collect(Collectors.toSet()))
+        .withNamespacesInheritedFromController()
+        .build();
+    return List.of(new InformerEventSource<>(secrets, context), new InformerEventSource<>(applications, context));
+  }
+
+  @Override
+  public UpdateControl<PlatformToken> reconcile(PlatformToken token, Context<PlatformToken> context) {
+    PlatformTokenStatus status = token.getStatus() == null ? new PlatformTokenStatus() : token.getStatus();
+    token.setStatus(status);
+    String before = StatusUpdates.snapshot(status);
+    Instant now = clock.instant();
+    Outcome outcome;
+    Duration next;
+    try {
+      PlatformTokenModel model = PlatformTokenModel.from(token, tokenUrlPolicy);
+      Endpoint endpoint = endpoint(token, model, context);
+      Credential credential = credential(token, model, context);
+      OutputSecrets secrets = OutputSecrets.of(context);
+      StateSecret state = new StateSecret(context.getClient(), secrets, token, model.stateSecretName());
+      TokenSource source = new TokenSource(
+          Hashes.of("platform", endpoint.version(), credential.version(), model.grant().name(), model.scope()),
+          () -> mint(token, model, endpoint, credential, state, now));
+      Secret current = Caches.get(context, Secret.class, token.getMetadata().getNamespace(), model.secretName());
+      TokenKeeper.Result result = new TokenKeeper(context.getClient(), secrets, clock, ThreadLocalRandom.current()::nextDouble)
+          .keep(new TokenKeeper.Target(token, status, model.secretName(), token.getSpec().secret == null ? null
+              : token.getSpec().secret.template, token.getSpec().refresh, token.getSpec().rolloutRestart, current,
+              source.hash()), source.mint());
+      outcome = result.outcome();
+      next = result.next();
+    } catch (ReconcileException e) {
+      outcome = e.isRetryable() ? Outcome.progressing(e.reason(), e.getMessage()) : Outcome.stalled(e.reason(), e.getMessage());
+      next = Reasons.CLIENT_APPLICATION_NOT_READY.equals(e.reason()) ? WAIT_FOR_APPLICATION
+          : StatusUpdates.recordFailure(status, e, now, WAIT_FOR_APPLICATION);
+      log.info("PlatformToken {}/{}: {}: {}", token.getMetadata().getNamespace(), token.getMetadata().getName(),
+          e.reason(), e.getMessage());
+    }
+    return StatusUpdates.finish(token, status, before, outcome, now, next);
+  }
+
+  /** Where to exchange: a ClientApplication's token URL and client, or the explicit ones. */
+  private record Endpoint(URI tokenUrl, String clientId, String clientSecret, AuthMethod authMethod, String version) {}
+
+  private Endpoint endpoint(PlatformToken token, PlatformTokenModel model, Context<PlatformToken> context) {
+    PlatformTokenSpec spec = token.getSpec();
+    String namespace = token.getMetadata().getNamespace();
+    if (spec.clientApplicationRef != null) {
+      ApplicationCredentials app = ApplicationCredentials.resolve(context, namespace, spec.clientApplicationRef.name);
+      return new Endpoint(app.tokenUrl(), app.clientId(), app.clientSecret(), AuthMethod.ClientSecretBasic, app.version());
+    }
+    String clientSecret = null;
+    String version = model.tokenUrl() + "/" + spec.clientId + "/" + model.authMethod();
+    if (spec.clientSecretRef != null) {
+      Secret secret = requireSecret(context, namespace, spec.clientSecretRef.name);
+      clientSecret = requireKey(secret, spec.clientSecretRef.name, spec.clientSecretRef.key);
+      version += "/" + secret.getMetadata().getUid() + "/" + secret.getMetadata().getResourceVersion();
+    }
+    return new Endpoint(model.tokenUrl(), spec.clientId, clientSecret, model.authMethod(), version);
+  }
+
+  /**
+   * The user's long-lived credential, read from their Secret when needed (never kept in a field).
+   *
+   * @param where names the Secret and key(s) for messages, never a value
+   */
+  private record Credential(String value, String username, String where, String version) {}
+
+  private Credential credential(PlatformToken token, PlatformTokenModel model, Context<PlatformToken> context) {
+    PlatformTokenSpec.Grant grant = token.getSpec().grant;
+    String namespace = token.getMetadata().getNamespace();
+    if (model.grant() == PlatformTokenModel.Grant.PASSWORD) {
+      PlatformTokenSpec.PasswordSecretRef ref = grant.password.secretRef;
+      String usernameKey = ref.usernameKey == null ? "username" : ref.usernameKey;
+      String passwordKey = ref.passwordKey == null ? "password" : ref.passwordKey;
+      Secret secret = requireSecret(context, namespace, ref.name);
+      return new Credential(requireKey(secret, ref.name, passwordKey), requireKey(secret, ref.name, usernameKey),
+          "Secret '" + ref.name + "' (keys '" + usernameKey + "', '" + passwordKey + "')", versionOf(secret));
+    }
+    SecretKeyReference ref = model.grant() == PlatformTokenModel.Grant.REFRESH_TOKEN
+        ? grant.refreshToken.secretRef : grant.apiKey.secretRef;
+    Secret secret = requireSecret(context, namespace, ref.name);
+    return new Credential(requireKey(secret, ref.name, ref.key), null,
+        "Secret '" + ref.name + "' (key '" + ref.key + "')", versionOf(secret));
+  }
+
+  private TokenResponse mint(PlatformToken token, PlatformTokenModel model, Endpoint endpoint, Credential credential,
+      StateSecret state, Instant now) {
+    TokenResponse response = switch (model.grant()) {
+      case REFRESH_TOKEN -> refresh(endpoint, model, firstNonNull(state.refreshTokenFor(credential.value()),
+          credential.value()), credential, "the refresh token in " + credential.where());
+      case PASSWORD -> passwordGrant(endpoint, model, credential, state);
+      case API_KEY -> apiKey(token, endpoint, model, credential);
+    };
+    PlatformTokenStatus status = token.getStatus();
+    if (model.grant() != PlatformTokenModel.Grant.API_KEY && response.refreshToken() != null
+        && state.keep(response.refreshToken(), credential.value())) {
+      status.credentialRotatedAt = Times.format(now);
+    }
+    status.refreshTokenExpiresAt = Times.format(response.refreshExpiresAt());
+    return response;
+  }
+
+  private TokenResponse refresh(Endpoint endpoint, PlatformTokenModel model, String refreshToken, Credential credential,
+      String what) {
+    try {
+      return tokens.request(TokenRequest.refreshToken(endpoint.tokenUrl(), endpoint.clientId(), endpoint.clientSecret(),
+          endpoint.authMethod(), refreshToken, model.scope()));
+    } catch (ReconcileException e) {
+      throw refused(e, what + " was refused: it expired or was revoked; put a new one into " + credential.where());
+    }
+  }
+
+  /** The refresh token from the last password grant while it works, else the password again. */
+  private TokenResponse passwordGrant(Endpoint endpoint, PlatformTokenModel model, Credential credential, StateSecret state) {
+    String refreshToken = state.refreshTokenFor(credential.value());
+    if (refreshToken != null) {
+      try {
+        return refresh(endpoint, model, refreshToken, credential, "the kept refresh token");
+      } catch (ReconcileException e) {
+        if (!Reasons.INVALID_GRANT.equals(e.reason())) {
+          throw e;
+        }
+        log.debug("PlatformToken: refresh token no longer accepted, signing in with the password again");
+      }
+    }
+    try {
+      return tokens.request(TokenRequest.password(endpoint.tokenUrl(), endpoint.clientId(), endpoint.clientSecret(),
+          endpoint.authMethod(), credential.username(), credential.value(), model.scope()));
+    } catch (ReconcileException e) {
+      throw refused(e, "the username and password in " + credential.where() + " were refused; correct them there");
+    }
+  }
+
+  private TokenResponse apiKey(PlatformToken token, Endpoint endpoint, PlatformTokenModel model, Credential credential) {
+    PlatformTokenSpec.ApiKeyGrant grant = token.getSpec().grant.apiKey;
+    try {
+      return tokens.request(TokenRequest.custom(endpoint.tokenUrl(), endpoint.clientId(), endpoint.clientSecret(),
+          endpoint.authMethod(), grant.grantType == null ? PlatformTokenModel.DEFAULT_API_KEY_GRANT : grant.grantType,
+          grant.parameter == null ? PlatformTokenModel.DEFAULT_API_KEY_PARAMETER : grant.parameter,
+          credential.value(), model.scope()));
+    } catch (ReconcileException e) {
+      throw refused(e, "the API key in " + credential.where() + " was refused; put a valid key there");
+    }
+  }
+
+  /** A refused long-lived credential: InvalidGrant with a message that says what to renew. */
+  private static ReconcileException refused(ReconcileException e, String advice) {
+    if (e.isRetryable() || !(Reasons.INVALID_GRANT.equals(e.reason()))) {
+      return e;
+    }
+    return ReconcileException.permanent(Reasons.INVALID_GRANT, e.getMessage() + "; " + advice);
+  }
+
+  private static Set<String> referencedSecrets(PlatformToken token) {
+    PlatformTokenSpec spec = token.getSpec();
+    List<String> names = new ArrayList<>();
+    if (spec != null) {
+      if (spec.clientSecretRef != null) {
+        names.add(spec.clientSecretRef.name);
+      }
+      if (spec.grant != null) {
+        if (spec.grant.refreshToken != null && spec.grant.refreshToken.secretRef != null) {
+          names.add(spec.grant.refreshToken.secretRef.name);
+        }
+        if (spec.grant.password != null && spec.grant.password.secretRef != null) {
+          names.add(spec.grant.password.secretRef.name);
+        }
+        if (spec.grant.apiKey != null && spec.grant.apiKey.secretRef != null) {
+          names.add(spec.grant.apiKey.secretRef.name);
+        }
+      }
+    }
+    return Set.copyOf(names.stream().filter(n -> n != null).toList());
+  }
+
+  private static Secret requireSecret(Context<PlatformToken> context, String namespace, String name) {
+    Secret secret = Caches.get(context, Secret.class, namespace, name);
+    if (secret == null) {
+      throw ReconcileException.permanent(Reasons.SECRET_NOT_FOUND, "Secret '" + name + "' not found");
+    }
+    return secret;
+  }
+
+  private static String requireKey(Secret secret, String name, String key) {
+    Map<String, String> data = OutputSecrets.decode(secret);
+    String value = data.get(key);
+    if (value == null || value.isBlank()) {
+      throw ReconcileException.permanent(Reasons.SECRET_NOT_FOUND, "Secret '" + name + "' has no key '" + key + "'");
+    }
+    return value.strip();
+  }
+
+  private static String versionOf(Secret secret) {
+    return secret.getMetadata().getUid() + "/" + secret.getMetadata().getResourceVersion();
+  }
+
+  private static String firstNonNull(String a, String b) {
+    return a != null ? a : b;
+  }
+}
