@@ -8,8 +8,6 @@ import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.IndexedResourceCache;
-import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
-import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
@@ -18,7 +16,6 @@ import io.keymint.api.Labels;
 import io.keymint.api.Reasons;
 import io.keymint.clientapp.ApplicationCredentials;
 import io.keymint.clientapp.ClientApplication;
-import io.keymint.clientapp.ClientApplicationSpec;
 import io.keymint.config.OperatorConfig;
 import io.keymint.keycloak.DesiredClient;
 import io.keymint.keycloak.KeycloakGateway;
@@ -26,21 +23,17 @@ import io.keymint.keycloak.OwnerMark;
 import io.keymint.kube.Backoff;
 import io.keymint.kube.Caches;
 import io.keymint.kube.Hashes;
-import io.keymint.kube.Outcome;
 import io.keymint.kube.OutputSecrets;
 import io.keymint.kube.ReconcileException;
 import io.keymint.kube.Selectors;
-import io.keymint.kube.StatusUpdates;
 import io.keymint.kube.Times;
 import io.keymint.oauth.TokenEndpoint;
 import io.keymint.oauth.TokenRequest;
-import io.keymint.oauth.TokenResponse;
-import io.keymint.token.TokenKeeper;
+import io.keymint.token.TokenReconciler;
 import io.keymint.token.TokenSource;
 import io.keymint.token.TokenUrlPolicy;
 import java.net.URI;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -50,8 +43,6 @@ import java.util.SortedMap;
 import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -62,23 +53,21 @@ import org.slf4j.LoggerFactory;
  * (audience), or an external identity provider's client credentials.
  */
 @ControllerConfiguration(name = "apptoken", generationAwareEventProcessing = false)
-public class AppTokenReconciler implements Reconciler<AppToken>, Cleaner<AppToken> {
+public class AppTokenReconciler extends TokenReconciler<AppToken, AppTokenStatus> implements Cleaner<AppToken> {
 
   private static final Logger log = LoggerFactory.getLogger(AppTokenReconciler.class);
-  static final Duration WAIT_FOR_APPLICATION = Duration.ofMinutes(5);
 
   private final OperatorConfig config;
   private final KeycloakGateway keycloak;
   private final TokenEndpoint tokens;
   private final TokenUrlPolicy tokenUrlPolicy;
-  private final Clock clock;
 
   public AppTokenReconciler(OperatorConfig config, KeycloakGateway keycloak, TokenEndpoint tokens, Clock clock) {
+    super(clock);
     this.config = config;
     this.keycloak = keycloak;
     this.tokens = tokens;
     this.tokenUrlPolicy = new TokenUrlPolicy(config.tokenUrlHosts(), config.allowHttp());
-    this.clock = clock;
   }
 
   @Override
@@ -100,37 +89,20 @@ public class AppTokenReconciler implements Reconciler<AppToken>, Cleaner<AppToke
   }
 
   @Override
-  public UpdateControl<AppToken> reconcile(AppToken token, Context<AppToken> context) {
-    AppTokenStatus status = token.getStatus() == null ? new AppTokenStatus() : token.getStatus();
-    token.setStatus(status);
-    String before = StatusUpdates.snapshot(status);
-    Instant now = clock.instant();
-    Outcome outcome;
-    Duration next;
-    try {
-      AppTokenModel model = AppTokenModel.from(token, tokenUrlPolicy);
-      TokenSource source = switch (model.source()) {
-        case APPLICATION -> fromApplication(token, model, context);
-        case AUDIENCE -> fromAudience(token, model, context, now);
-        case CLIENT_CREDENTIALS -> fromClientCredentials(token, model, context);
-      };
-      Secret current = Caches.get(context, Secret.class, token.getMetadata().getNamespace(), model.secretName());
-      TokenKeeper.Result result = new TokenKeeper(context.getClient(), OutputSecrets.of(context), clock, ThreadLocalRandom.current()::nextDouble)
-          .keep(new TokenKeeper.Target(token, status, model.secretName(), token.getSpec().secret == null ? null
-              : token.getSpec().secret.template, token.getSpec().refresh, token.getSpec().rolloutRestart, current,
-              source.hash()), source.mint());
-      outcome = result.outcome();
-      next = result.next();
-    } catch (ReconcileException e) {
-      outcome = e.isRetryable() ? Outcome.progressing(e.reason(), e.getMessage()) : Outcome.stalled(e.reason(), e.getMessage());
-      next = StatusUpdates.recordFailure(status, e, now, WAIT_FOR_APPLICATION);
-      if (Reasons.CLIENT_APPLICATION_NOT_READY.equals(e.reason())) {
-        next = WAIT_FOR_APPLICATION; // the ClientApplication's own events wake us up
-      }
-      log.info("AppToken {}/{}: {}: {}", token.getMetadata().getNamespace(), token.getMetadata().getName(),
-          e.reason(), e.getMessage());
-    }
-    return StatusUpdates.finish(token, status, before, outcome, now, next);
+  protected Plan plan(AppToken token, Context<AppToken> context, Instant now) {
+    AppTokenModel model = AppTokenModel.from(token, tokenUrlPolicy);
+    TokenSource source = switch (model.source()) {
+      case APPLICATION -> fromApplication(token, model, context);
+      case AUDIENCE -> fromAudience(token, model, context, now);
+      case CLIENT_CREDENTIALS -> fromClientCredentials(token, model, context);
+    };
+    AppTokenSpec spec = token.getSpec();
+    return new Plan(model.secretName(), spec.secret, spec.refresh, spec.rolloutRestart, source);
+  }
+
+  @Override
+  protected AppTokenStatus newStatus() {
+    return new AppTokenStatus();
   }
 
   /** Source 1: a ClientApplication's own service account (client_credentials with its Secret). */

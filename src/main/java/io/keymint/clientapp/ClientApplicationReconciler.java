@@ -22,6 +22,7 @@ import io.keymint.kube.Backoff;
 import io.keymint.kube.Outcome;
 import io.keymint.kube.OutputSecrets;
 import io.keymint.kube.ReconcileException;
+import io.keymint.kube.ReconcileResult;
 import io.keymint.kube.StatusUpdates;
 import io.keymint.kube.Times;
 import java.time.Clock;
@@ -89,11 +90,9 @@ public class ClientApplicationReconciler implements Reconciler<ClientApplication
       outcome = Outcome.ready(Reasons.PROVISIONED, "client '" + model.clientId() + "' is provisioned in realm '"
           + model.realm() + "'; its credentials are in Secret '" + model.secretName() + "'");
     } catch (ReconcileException e) {
-      outcome = e.isRetryable() ? Outcome.progressing(e.reason(), e.getMessage() + "; retrying")
-          : Outcome.stalled(e.reason(), e.getMessage());
-      next = StatusUpdates.recordFailure(status, e, now, STALLED_RECHECK);
-      log.warn("ClientApplication {}/{}: {}: {}", app.getMetadata().getNamespace(), app.getMetadata().getName(),
-          e.reason(), e.getMessage());
+      ReconcileResult failure = StatusUpdates.failure(app, status, e, now, STALLED_RECHECK);
+      outcome = failure.outcome();
+      next = failure.next();
     }
     return StatusUpdates.finish(app, status, before, outcome, now, next);
   }

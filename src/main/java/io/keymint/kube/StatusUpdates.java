@@ -6,9 +6,13 @@ import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.keymint.api.KeymintStatus;
 import java.time.Duration;
 import java.time.Instant;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** The end of every reconcile: conditions from the outcome, and a status patch only when something changed. */
 public final class StatusUpdates {
+
+  private static final Logger log = LoggerFactory.getLogger(StatusUpdates.class);
 
   private StatusUpdates() {}
 
@@ -32,6 +36,19 @@ public final class StatusUpdates {
       status.lastFailureTime = Times.format(now);
     }
     return recheck;
+  }
+
+  /**
+   * A failure as an outcome: retryable ones keep Reconciling with backoff, permanent ones stall.
+   * Logged with the resource's namespace and name (the message is safe to log by construction).
+   */
+  public static ReconcileResult failure(HasMetadata resource, KeymintStatus status, ReconcileException e, Instant now,
+      Duration recheck) {
+    Duration next = recordFailure(status, e, now, recheck);
+    log.info("{} {}/{}: {}: {}", resource.getKind(), resource.getMetadata().getNamespace(),
+        resource.getMetadata().getName(), e.reason(), e.getMessage());
+    return new ReconcileResult(e.isRetryable() ? Outcome.progressing(e.reason(), e.getMessage() + "; retrying")
+        : Outcome.stalled(e.reason(), e.getMessage()), next);
   }
 
   public static <R extends HasMetadata> UpdateControl<R> finish(R resource, KeymintStatus status, String before,

@@ -6,8 +6,6 @@ import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.IndexedResourceCache;
-import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
-import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
@@ -19,26 +17,22 @@ import io.keymint.clientapp.ClientApplication;
 import io.keymint.config.OperatorConfig;
 import io.keymint.kube.Caches;
 import io.keymint.kube.Hashes;
-import io.keymint.kube.Outcome;
 import io.keymint.kube.OutputSecrets;
 import io.keymint.kube.ReconcileException;
-import io.keymint.kube.StatusUpdates;
 import io.keymint.kube.Times;
 import io.keymint.oauth.TokenEndpoint;
 import io.keymint.oauth.TokenRequest;
 import io.keymint.oauth.TokenResponse;
-import io.keymint.token.TokenKeeper;
+import io.keymint.token.TokenReconciler;
 import io.keymint.token.TokenSource;
 import io.keymint.token.TokenUrlPolicy;
 import java.net.URI;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,19 +43,17 @@ import org.slf4j.LoggerFactory;
  * the user's own Secret is only ever read.
  */
 @ControllerConfiguration(name = "platformtoken", generationAwareEventProcessing = false)
-public class PlatformTokenReconciler implements Reconciler<PlatformToken> {
+public class PlatformTokenReconciler extends TokenReconciler<PlatformToken, PlatformTokenStatus> {
 
   private static final Logger log = LoggerFactory.getLogger(PlatformTokenReconciler.class);
-  static final Duration WAIT_FOR_APPLICATION = Duration.ofMinutes(5);
 
   private final TokenEndpoint tokens;
   private final TokenUrlPolicy tokenUrlPolicy;
-  private final Clock clock;
 
   public PlatformTokenReconciler(OperatorConfig config, TokenEndpoint tokens, Clock clock) {
+    super(clock);
     this.tokens = tokens;
     this.tokenUrlPolicy = new TokenUrlPolicy(config.tokenUrlHosts(), config.allowHttp());
-    this.clock = clock;
   }
 
   @Override
@@ -82,37 +74,21 @@ public class PlatformTokenReconciler implements Reconciler<PlatformToken> {
   }
 
   @Override
-  public UpdateControl<PlatformToken> reconcile(PlatformToken token, Context<PlatformToken> context) {
-    PlatformTokenStatus status = token.getStatus() == null ? new PlatformTokenStatus() : token.getStatus();
-    token.setStatus(status);
-    String before = StatusUpdates.snapshot(status);
-    Instant now = clock.instant();
-    Outcome outcome;
-    Duration next;
-    try {
-      PlatformTokenModel model = PlatformTokenModel.from(token, tokenUrlPolicy);
-      Endpoint endpoint = endpoint(token, model, context);
-      Credential credential = credential(token, model, context);
-      OutputSecrets secrets = OutputSecrets.of(context);
-      StateSecret state = new StateSecret(context.getClient(), secrets, token, model.stateSecretName());
-      TokenSource source = new TokenSource(
-          Hashes.of("platform", endpoint.version(), credential.version(), model.grant().name(), model.scope()),
-          () -> mint(token, model, endpoint, credential, state, now));
-      Secret current = Caches.get(context, Secret.class, token.getMetadata().getNamespace(), model.secretName());
-      TokenKeeper.Result result = new TokenKeeper(context.getClient(), secrets, clock, ThreadLocalRandom.current()::nextDouble)
-          .keep(new TokenKeeper.Target(token, status, model.secretName(), token.getSpec().secret == null ? null
-              : token.getSpec().secret.template, token.getSpec().refresh, token.getSpec().rolloutRestart, current,
-              source.hash()), source.mint());
-      outcome = result.outcome();
-      next = result.next();
-    } catch (ReconcileException e) {
-      outcome = e.isRetryable() ? Outcome.progressing(e.reason(), e.getMessage()) : Outcome.stalled(e.reason(), e.getMessage());
-      next = Reasons.CLIENT_APPLICATION_NOT_READY.equals(e.reason()) ? WAIT_FOR_APPLICATION
-          : StatusUpdates.recordFailure(status, e, now, WAIT_FOR_APPLICATION);
-      log.info("PlatformToken {}/{}: {}: {}", token.getMetadata().getNamespace(), token.getMetadata().getName(),
-          e.reason(), e.getMessage());
-    }
-    return StatusUpdates.finish(token, status, before, outcome, now, next);
+  protected Plan plan(PlatformToken token, Context<PlatformToken> context, Instant now) {
+    PlatformTokenModel model = PlatformTokenModel.from(token, tokenUrlPolicy);
+    Endpoint endpoint = endpoint(token, model, context);
+    Credential credential = credential(token, model, context);
+    StateSecret state = new StateSecret(context.getClient(), OutputSecrets.of(context), token, model.stateSecretName());
+    TokenSource source = new TokenSource(
+        Hashes.of("platform", endpoint.version(), credential.version(), model.grant().name(), model.scope()),
+        () -> mint(token, model, endpoint, credential, state, now));
+    PlatformTokenSpec spec = token.getSpec();
+    return new Plan(model.secretName(), spec.secret, spec.refresh, spec.rolloutRestart, source);
+  }
+
+  @Override
+  protected PlatformTokenStatus newStatus() {
+    return new PlatformTokenStatus();
   }
 
   /** Where to exchange: a ClientApplication's token URL and client, or the explicit ones. */

@@ -13,6 +13,7 @@ import io.keymint.api.TokenStatus;
 import io.keymint.kube.Outcome;
 import io.keymint.kube.OutputSecrets;
 import io.keymint.kube.ReconcileException;
+import io.keymint.kube.ReconcileResult;
 import io.keymint.kube.RolloutRestart;
 import io.keymint.kube.StatusUpdates;
 import io.keymint.kube.Times;
@@ -67,10 +68,7 @@ public final class TokenKeeper {
   public record Target(HasMetadata owner, TokenStatus status, String secretName, SecretTemplate template,
       RefreshPolicy refresh, List<RolloutTarget> rolloutRestart, Secret current, String sourceHash) {}
 
-  /** The outcome for the conditions and when to look again. */
-  public record Result(Outcome outcome, Duration next) {}
-
-  public Result keep(Target target, Supplier<TokenResponse> mint) {
+  public ReconcileResult keep(Target target, Supplier<TokenResponse> mint) {
     Instant now = clock.instant();
     TokenStatus status = target.status();
     status.secretName = target.secretName();
@@ -89,7 +87,7 @@ public final class TokenKeeper {
     if (isStalled(status) && target.sourceHash().equals(status.sourceHash)
         && Objects.equals(refreshRequest, status.lastRefreshRequest)) { // a permanent failure: wait for a change
       Condition stalled = status.condition(Condition.STALLED);
-      return new Result(Outcome.stalled(stalled.reason, stalled.message), MAX_WAIT);
+      return new ReconcileResult(Outcome.stalled(stalled.reason, stalled.message), MAX_WAIT);
     }
     if (intact && sameSource && !refreshRequested) {
       Instant refreshAt = refreshAt(target, expiresAt, now);
@@ -99,7 +97,7 @@ public final class TokenKeeper {
         status.expiresAt = Times.format(expiresAt);
         status.refreshAt = Times.format(refreshAt);
         status.sourceHash = target.sourceHash();
-        return new Result(issued(target, status,
+        return new ReconcileResult(issued(target, status,
             RolloutRestart.missing(client, target.owner(), target.rolloutRestart())), wait(now, refreshAt));
       }
     }
@@ -123,7 +121,7 @@ public final class TokenKeeper {
       log.debug("{} {}/{}: new token in Secret {}, expires {}, refresh at {}", target.owner().getKind(),
           target.owner().getMetadata().getNamespace(), target.owner().getMetadata().getName(), target.secretName(),
           status.expiresAt, status.refreshAt);
-      return new Result(issued(target, status, notes), wait(now, refreshAt));
+      return new ReconcileResult(issued(target, status, notes), wait(now, refreshAt));
     } catch (ReconcileException e) {
       if (!e.isRetryable()) { // remembered so that the same failure is not asked for again
         status.sourceHash = target.sourceHash();
@@ -145,7 +143,7 @@ public final class TokenKeeper {
   }
 
   /** A failure: the last token stays in the Secret while it is valid. */
-  private Result failed(Target target, ReconcileException e, Instant validUntil, Instant now) {
+  private ReconcileResult failed(Target target, ReconcileException e, Instant validUntil, Instant now) {
     TokenStatus status = target.status();
     Duration next = StatusUpdates.recordFailure(status, e, now, MAX_WAIT);
     log.warn("{} {}/{}: {}: {}", target.owner().getKind(), target.owner().getMetadata().getNamespace(),
@@ -153,13 +151,13 @@ public final class TokenKeeper {
     String kept = validUntil == null ? "" : "; the last token stays in Secret '" + target.secretName()
         + "' until it expires at " + Times.format(validUntil);
     if (!e.isRetryable()) {
-      return new Result(Outcome.stalled(e.reason(), e.getMessage() + kept), next);
+      return new ReconcileResult(Outcome.stalled(e.reason(), e.getMessage() + kept), next);
     }
     if (validUntil == null) {
-      return new Result(Outcome.progressing(e.reason(), e.getMessage() + "; retrying"), next);
+      return new ReconcileResult(Outcome.progressing(e.reason(), e.getMessage() + "; retrying"), next);
     }
     Duration untilExpiry = Duration.between(now, validUntil);
-    return new Result(Outcome.readyRetrying(e.reason(), e.getMessage() + "; retrying" + kept),
+    return new ReconcileResult(Outcome.readyRetrying(e.reason(), e.getMessage() + "; retrying" + kept),
         next.compareTo(untilExpiry) < 0 ? next : untilExpiry.plusSeconds(1));
   }
 

@@ -1,0 +1,73 @@
+package io.keymint.token;
+
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.client.CustomResource;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.keymint.api.Reasons;
+import io.keymint.api.RefreshPolicy;
+import io.keymint.api.RolloutTarget;
+import io.keymint.api.TokenSecret;
+import io.keymint.api.TokenStatus;
+import io.keymint.kube.Caches;
+import io.keymint.kube.OutputSecrets;
+import io.keymint.kube.ReconcileException;
+import io.keymint.kube.ReconcileResult;
+import io.keymint.kube.StatusUpdates;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * The reconcile of a token resource (AppToken, PlatformToken): work out where the token comes
+ * from ({@link #plan}), then let the {@link TokenKeeper} keep it fresh. Subclasses say only where
+ * tokens come from and what to watch.
+ */
+public abstract class TokenReconciler<R extends CustomResource<?, S>, S extends TokenStatus> implements Reconciler<R> {
+
+  /** How long to wait for a ClientApplication at most; its own events usually come first. */
+  static final Duration WAIT_FOR_APPLICATION = Duration.ofMinutes(5);
+
+  protected final Clock clock;
+
+  protected TokenReconciler(Clock clock) {
+    this.clock = clock;
+  }
+
+  /** What to keep fresh, and where from. */
+  public record Plan(String secretName, TokenSecret secret, RefreshPolicy refresh, List<RolloutTarget> rolloutRestart,
+      TokenSource source) {}
+
+  /** Validates the resource and resolves its source; throws {@link ReconcileException} when it cannot. */
+  protected abstract Plan plan(R resource, Context<R> context, Instant now);
+
+  protected abstract S newStatus();
+
+  @Override
+  public UpdateControl<R> reconcile(R resource, Context<R> context) {
+    if (resource.getStatus() == null) {
+      resource.setStatus(newStatus());
+    }
+    S status = resource.getStatus();
+    String before = StatusUpdates.snapshot(status);
+    Instant now = clock.instant();
+    ReconcileResult result;
+    try {
+      Plan plan = plan(resource, context, now);
+      Secret current = Caches.get(context, Secret.class, resource.getMetadata().getNamespace(), plan.secretName());
+      result = new TokenKeeper(context.getClient(), OutputSecrets.of(context), clock, ThreadLocalRandom.current()::nextDouble)
+          .keep(new TokenKeeper.Target(resource, status, plan.secretName(),
+              plan.secret() == null ? null : plan.secret().template, plan.refresh(), plan.rolloutRestart(), current,
+              plan.source().hash()), plan.source().mint());
+    } catch (ReconcileException e) {
+      result = StatusUpdates.failure(resource, status, e, now, WAIT_FOR_APPLICATION);
+      if (Reasons.CLIENT_APPLICATION_NOT_READY.equals(e.reason())) {
+        result = new ReconcileResult(result.outcome(), WAIT_FOR_APPLICATION); // its own events wake us
+      }
+    }
+    return StatusUpdates.finish(resource, status, before, result.outcome(), now, result.next());
+  }
+}
