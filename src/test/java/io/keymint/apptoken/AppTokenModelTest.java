@@ -1,0 +1,94 @@
+package io.keymint.apptoken;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
+import io.keymint.api.AuthMethod;
+import io.keymint.api.LocalObjectReference;
+import io.keymint.api.RefreshPolicy;
+import io.keymint.kube.ReconcileException;
+import io.keymint.token.TokenUrlPolicy;
+import java.util.List;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.Test;
+
+class AppTokenModelTest {
+
+  private static final TokenUrlPolicy POLICY = new TokenUrlPolicy(List.of("idp.example"), false);
+
+  private static AppToken token(Consumer<AppTokenSpec> edit) {
+    AppToken token = new AppToken();
+    token.getMetadata().setName("scorer");
+    token.getMetadata().setNamespace("team-a");
+    token.setSpec(new AppTokenSpec());
+    edit.accept(token.getSpec());
+    return token;
+  }
+
+  @Test
+  void eachSourceWithTheContractDefaults() {
+    AppTokenModel app = AppTokenModel.from(token(s -> s.clientApplicationRef = new LocalObjectReference("fraud-scorer")), POLICY);
+    assertThat(app.source()).isEqualTo(AppTokenModel.Source.APPLICATION);
+    assertThat(app.secretName()).isEqualTo("scorer-token");
+    assertThat(app.scope()).isNull();
+
+    AppTokenModel audience = AppTokenModel.from(token(s -> {
+      s.audience = new AppTokenSpec.Audience();
+      s.audience.selector = new LabelSelectorBuilder().addToMatchLabels("group", "a").build();
+      s.audience.roles = List.of("read");
+      s.scopes = List.of("openid", "profile");
+    }), POLICY);
+    assertThat(audience.source()).isEqualTo(AppTokenModel.Source.AUDIENCE);
+    assertThat(audience.scope()).isEqualTo("openid profile");
+    assertThat(AppTokenModel.dedicatedClientId(token(s -> { }))).isEqualTo("team-a-scorer-token");
+
+    AppTokenModel external = AppTokenModel.from(token(s -> s.clientCredentials = external("https://idp.example/token")), POLICY);
+    assertThat(external.source()).isEqualTo(AppTokenModel.Source.CLIENT_CREDENTIALS);
+    assertThat(external.authMethod()).isEqualTo(AuthMethod.ClientSecretBasic);
+    assertThat(external.tokenUrl().getHost()).isEqualTo("idp.example");
+  }
+
+  @Test
+  void grantsOnlyTheRequestedRolesAnApplicationDefines() {
+    AppToken token = token(s -> {
+      s.audience = new AppTokenSpec.Audience();
+      s.audience.roles = List.of("read", "operate");
+    });
+    assertThat(AppTokenModel.grantableOn(token, List.of("read", "admin"))).containsExactly("read");
+    assertThat(AppTokenModel.grantableOn(token, null)).isEmpty();
+  }
+
+  @Test
+  void badSpecsAreRefusedWithAReason() {
+    assertReason(s -> { }, "InvalidSpec");
+    assertReason(s -> {
+      s.clientApplicationRef = new LocalObjectReference("a");
+      s.clientCredentials = external("https://idp.example/token");
+    }, "InvalidSpec");
+    assertReason(s -> s.clientCredentials = external("https://elsewhere.example/token"), "TokenEndpointNotAllowed");
+    assertReason(s -> {
+      s.clientApplicationRef = new LocalObjectReference("a");
+      s.refresh = new RefreshPolicy();
+      s.refresh.beforeExpiryPercentage = 95;
+    }, "InvalidSpec");
+    assertReason(s -> {
+      s.clientApplicationRef = new LocalObjectReference("a");
+      s.refresh = new RefreshPolicy();
+      s.refresh.beforeExpiry = "soon";
+    }, "InvalidSpec");
+  }
+
+  private static AppTokenSpec.ClientCredentials external(String url) {
+    AppTokenSpec.ClientCredentials credentials = new AppTokenSpec.ClientCredentials();
+    credentials.tokenUrl = url;
+    credentials.secretRef = new AppTokenSpec.CredentialsSecretRef();
+    credentials.secretRef.name = "creds";
+    return credentials;
+  }
+
+  private static void assertReason(Consumer<AppTokenSpec> edit, String reason) {
+    assertThatThrownBy(() -> AppTokenModel.from(token(edit), POLICY))
+        .isInstanceOfSatisfying(ReconcileException.class, e -> assertThat(e.reason()).isEqualTo(reason));
+  }
+}
