@@ -72,15 +72,15 @@ public class AppTokenReconciler extends TokenReconciler<AppToken, AppTokenStatus
 
   @Override
   public List<EventSource<?, AppToken>> prepareEventSources(EventSourceContext<AppToken> context) {
-    IndexedResourceCache<AppToken> tokens = context.getPrimaryCache();
+    IndexedResourceCache<AppToken> primaries = context.getPrimaryCache();
     // Every Secret in the watched namespaces: our token Secrets, and the credentials AppTokens reference.
     var secrets = InformerEventSourceConfiguration.from(Secret.class, AppToken.class)
-        .withSecondaryToPrimaryMapper(Caches.ownedOrReferenced(tokens, AppTokenReconciler::referencedSecrets))
+        .withSecondaryToPrimaryMapper(Caches.ownedOrReferenced(primaries, AppTokenReconciler::referencedSecrets))
         .withNamespacesInheritedFromController()
         .build();
     // ClientApplications: the one an AppToken refers to, and those its audience selects (or selected).
     var applications = InformerEventSourceConfiguration.from(ClientApplication.class, AppToken.class)
-        .withSecondaryToPrimaryMapper((ClientApplication app) -> tokens.list(app.getMetadata().getNamespace())
+        .withSecondaryToPrimaryMapper((ClientApplication app) -> primaries.list(app.getMetadata().getNamespace())
             .filter(t -> concerns(t, app))
             .map(ResourceID::fromResource).collect(Collectors.toSet()))
         .withNamespacesInheritedFromController()

@@ -29,7 +29,8 @@ public final class StatusUpdates {
     if (e.isRetryable()) {
       status.failedAttempts = status.failedAttempts == null ? 1 : status.failedAttempts + 1;
       status.lastFailureTime = Times.format(now);
-      return Backoff.after(status.failedAttempts);
+      Duration backoff = Backoff.after(status.failedAttempts);
+      return e.retryAfter() != null && e.retryAfter().compareTo(backoff) > 0 ? e.retryAfter() : backoff;
     }
     status.failedAttempts = null;
     if (status.lastFailureTime == null) {

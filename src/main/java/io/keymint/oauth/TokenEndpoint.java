@@ -15,6 +15,9 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -33,6 +36,7 @@ public final class TokenEndpoint {
   static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
   static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(15);
   private static final ObjectMapper JSON = new ObjectMapper();
+  static final Duration MAX_RETRY_AFTER = Duration.ofHours(1);
 
   private final HttpClient http;
   private final Clock clock;
@@ -126,7 +130,7 @@ public final class TokenEndpoint {
     return issuedAt.plus(Duration.ofHours(1));
   }
 
-  private static ReconcileException failure(TokenRequest request, HttpResponse<String> response) {
+  private ReconcileException failure(TokenRequest request, HttpResponse<String> response) {
     int status = response.statusCode();
     String error = null;
     try {
@@ -136,9 +140,9 @@ public final class TokenEndpoint {
     }
     String where = "the token endpoint " + request.tokenUrl();
     if (status == 429 || status >= 500) {
-      String retryAfter = response.headers().firstValue("Retry-After").orElse(null);
-      return ReconcileException.retryable(Reasons.IDENTITY_PROVIDER_UNAVAILABLE, where + " answered HTTP " + status
-          + (retryAfter == null ? "" : " (Retry-After " + retryAfter + ")"));
+      Duration retryAfter = retryAfter(response.headers().firstValue("Retry-After").orElse(null));
+      return ReconcileException.retryableAfter(Reasons.IDENTITY_PROVIDER_UNAVAILABLE, where + " answered HTTP " + status
+          + (retryAfter == null ? "" : " (Retry-After " + retryAfter.toSeconds() + "s)"), retryAfter);
     }
     if (status == 401) { // RFC 6749 5.2: client authentication failed (Keycloak says unauthorized_client)
       return ReconcileException.permanent(Reasons.INVALID_CLIENT, where + " refused the credentials of client '"
@@ -153,6 +157,28 @@ public final class TokenEndpoint {
       return ReconcileException.permanent(Reasons.FORBIDDEN, where + " answered HTTP " + status);
     }
     return ReconcileException.permanent(Reasons.INVALID_GRANT, where + " answered HTTP " + status);
+  }
+
+  /** Retry-After (RFC 9110 10.2.3): seconds or an HTTP date, at most an hour; null when absent or unreadable. */
+  Duration retryAfter(String header) {
+    if (header == null || header.isBlank()) {
+      return null;
+    }
+    Duration wait;
+    try {
+      wait = Duration.ofSeconds(Long.parseLong(header.trim()));
+    } catch (NumberFormatException notSeconds) {
+      try {
+        wait = Duration.between(clock.instant(),
+            ZonedDateTime.parse(header.trim(), DateTimeFormatter.RFC_1123_DATE_TIME).toInstant());
+      } catch (DateTimeParseException notADate) {
+        return null;
+      }
+    }
+    if (wait.isNegative()) {
+      return null;
+    }
+    return wait.compareTo(MAX_RETRY_AFTER) > 0 ? MAX_RETRY_AFTER : wait;
   }
 
   /** The RFC 6749 error code as a contract reason: invalid_grant is InvalidGrant, invalid_client InvalidClient, ... */

@@ -16,6 +16,18 @@ class BackoffTest {
   }
 
   @Test
+  void aRetryAfterLongerThanTheBackoffWins() {
+    io.keymint.api.KeymintStatus status = new io.keymint.api.KeymintStatus();
+    Duration next = StatusUpdates.recordFailure(status, ReconcileException.retryableAfter("IdentityProviderUnavailable",
+        "429", Duration.ofSeconds(90)), java.time.Instant.now(), Duration.ofMinutes(5));
+    assertThat(next).hasSeconds(90);
+    assertThat(status.failedAttempts).isEqualTo(1);
+    Duration shorter = StatusUpdates.recordFailure(status, ReconcileException.retryableAfter("IdentityProviderUnavailable",
+        "429", Duration.ofMillis(1)), java.time.Instant.now(), Duration.ofMinutes(5));
+    assertThat(shorter.toMillis()).isGreaterThanOrEqualTo(4_000);
+  }
+
+  @Test
   void isCappedAtFiveMinutes() {
     assertThat(Backoff.after(50)).isBetween(Duration.ofMinutes(5), Duration.ofMinutes(5).plusSeconds(30));
   }

@@ -20,6 +20,18 @@ class TokenEndpointTest {
   }
 
   @Test
+  void retryAfterInSecondsOrAsADateCappedAtAnHour() {
+    TokenEndpoint endpoint = new TokenEndpoint(java.time.Clock.fixed(java.time.Instant.parse("2026-11-23T10:00:00Z"),
+        java.time.ZoneOffset.UTC));
+    assertThat(endpoint.retryAfter("120")).hasSeconds(120);
+    assertThat(endpoint.retryAfter("Mon, 23 Nov 2026 10:05:00 GMT")).hasSeconds(300);
+    assertThat(endpoint.retryAfter("86400")).hasSeconds(3600);
+    assertThat(endpoint.retryAfter("Mon, 23 Nov 2026 09:00:00 GMT")).as("in the past").isNull();
+    assertThat(endpoint.retryAfter("soon")).isNull();
+    assertThat(endpoint.retryAfter(null)).isNull();
+  }
+
+  @Test
   void jwtClaimsAndAudiences() {
     String payload = Base64.getUrlEncoder().withoutPadding()
         .encodeToString("{\"exp\":1795419584,\"aud\":[\"a\",\"b\"],\"azp\":\"c\"}".getBytes());
