@@ -113,6 +113,8 @@ public final class AppTokenBenchmark {
           + " expired token (late), %d tokens never replaced%n", refreshSeconds, watch.refreshes, watch.late, watch.never);
       System.out.printf("  after refresh    : heap after GC %.1f MiB (%+.1f MiB over the refresh phase), RSS %.1f MiB%n",
           mib(usedHeapAfterGc()), mib(usedHeapAfterGc() - heapAfter), mib(rss()));
+      System.out.println("  largest classes on the heap now (where the memory is):");
+      histogram(12).forEach(line -> System.out.println("    " + line));
     } finally {
       server.stop();
     }
@@ -215,6 +217,18 @@ public final class AppTokenBenchmark {
     return new RefreshWatch(refreshes, late, never);
   }
 
+  /** The top lines of the JVM's class histogram (jcmd GC.class_histogram), through the diagnostic MBean. */
+  private static List<String> histogram(int lines) {
+    try {
+      var server = ManagementFactory.getPlatformMBeanServer();
+      var name = new javax.management.ObjectName("com.sun.management:type=DiagnosticCommand");
+      String text = (String) server.invoke(name, "gcClassHistogram", new Object[] {null}, new String[] {String[].class.getName()});
+      return text.lines().skip(1).limit(lines + 2).toList();
+    } catch (Exception e) {
+      return List.of("(no histogram: " + e.getClass().getSimpleName() + ")");
+    }
+  }
+
   private static long usedHeapAfterGc() {
     for (int i = 0; i < 3; i++) {
       System.gc();
@@ -239,9 +253,5 @@ public final class AppTokenBenchmark {
 
   private static double mib(long bytes) {
     return bytes / (1024.0 * 1024.0);
-  }
-
-  static {
-    ManagementFactory.getRuntimeMXBean(); // keep the management classes loaded before measuring
   }
 }
