@@ -3,44 +3,55 @@ package io.keymint;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.ControllerConfigurationOverrider;
+import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
 import io.keymint.apptoken.AppTokenReconciler;
 import io.keymint.clientapp.ClientApplicationReconciler;
 import io.keymint.config.OperatorConfig;
 import io.keymint.keycloak.KeycloakGateway;
 import io.keymint.oauth.TokenEndpoint;
+import io.keymint.observe.HealthServer;
+import io.keymint.observe.KeymintMetrics;
 import io.keymint.platformtoken.PlatformTokenReconciler;
 import java.time.Clock;
 import java.util.HashSet;
 
 /**
- * Keymint's reconcilers on one JOSDK operator, with the long-lived gateways they share. The
- * command line and the tests start Keymint through this one class, so they run the same code.
+ * Keymint's reconcilers on one JOSDK operator, with the long-lived gateways they share and the
+ * health and metrics endpoint. The command line and the tests start Keymint through this one
+ * class, so they run the same code.
  */
 public final class KeymintOperator implements AutoCloseable {
 
   private final Operator operator;
   private final KeycloakGateway keycloak;
   private final TokenEndpoint tokens;
+  private final HealthServer http;
 
-  private KeymintOperator(Operator operator, KeycloakGateway keycloak, TokenEndpoint tokens) {
+  private KeymintOperator(Operator operator, KeycloakGateway keycloak, TokenEndpoint tokens, HealthServer http) {
     this.operator = operator;
     this.keycloak = keycloak;
     this.tokens = tokens;
+    this.http = http;
   }
 
   public static KeymintOperator start(KubernetesClient client, OperatorConfig config, Clock clock) {
-    KeycloakGateway keycloak = config.keycloak() == null ? null : new KeycloakGateway(config.keycloak());
-    TokenEndpoint tokens = new TokenEndpoint(clock);
+    KeymintMetrics metrics = new KeymintMetrics();
+    KeycloakGateway keycloak = config.keycloak() == null ? null : new KeycloakGateway(config.keycloak(), metrics);
+    TokenEndpoint tokens = new TokenEndpoint(clock, metrics);
     Operator operator = new Operator(o -> o
         .withKubernetesClient(client)
         .withCloseClientOnStop(false)
         .withUseSSAToPatchPrimaryResource(false)
-        .withSSABasedCreateUpdateMatchForDependentResources(false));
+        .withSSABasedCreateUpdateMatchForDependentResources(false)
+        .withMetrics(MicrometerMetrics.withoutPerResourceMetrics(metrics.registry())));
     operator.register(new ClientApplicationReconciler(config, keycloak, clock), o -> watch(o, config));
-    operator.register(new AppTokenReconciler(config, keycloak, tokens, clock), o -> watch(o, config));
-    operator.register(new PlatformTokenReconciler(config, tokens, clock), o -> watch(o, config));
+    operator.register(new AppTokenReconciler(config, keycloak, tokens, clock, metrics), o -> watch(o, config));
+    operator.register(new PlatformTokenReconciler(config, tokens, clock, metrics), o -> watch(o, config));
     operator.start();
-    return new KeymintOperator(operator, keycloak, tokens);
+    HealthServer http = HealthServer.start(config.httpPort(),
+        () -> operator.getRuntimeInfo().isStarted() && operator.getRuntimeInfo().allEventSourcesAreHealthy(),
+        metrics::scrape);
+    return new KeymintOperator(operator, keycloak, tokens, http);
   }
 
   private static void watch(ControllerConfigurationOverrider<?> overrider, OperatorConfig config) {
@@ -59,8 +70,14 @@ public final class KeymintOperator implements AutoCloseable {
     return tokens;
   }
 
+  /** The port of /healthz, /readyz and /metrics. */
+  public int httpPort() {
+    return http.port();
+  }
+
   @Override
   public void close() {
+    http.close();
     operator.stop();
     if (keycloak != null) {
       keycloak.close();

@@ -28,6 +28,7 @@ import io.keymint.kube.ReconcileException;
 import io.keymint.kube.Selectors;
 import io.keymint.kube.Times;
 import io.keymint.oauth.TokenEndpoint;
+import io.keymint.observe.KeymintMetrics;
 import io.keymint.oauth.TokenRequest;
 import io.keymint.token.TokenReconciler;
 import io.keymint.token.TokenSource;
@@ -62,8 +63,9 @@ public class AppTokenReconciler extends TokenReconciler<AppToken, AppTokenStatus
   private final TokenEndpoint tokens;
   private final TokenUrlPolicy tokenUrlPolicy;
 
-  public AppTokenReconciler(OperatorConfig config, KeycloakGateway keycloak, TokenEndpoint tokens, Clock clock) {
-    super(clock);
+  public AppTokenReconciler(OperatorConfig config, KeycloakGateway keycloak, TokenEndpoint tokens, Clock clock,
+      KeymintMetrics metrics) {
+    super(clock, metrics);
     this.config = config;
     this.keycloak = keycloak;
     this.tokens = tokens;

@@ -46,6 +46,10 @@ public class ClientApplicationReconciler implements Reconciler<ClientApplication
   private static final Logger log = LoggerFactory.getLogger(ClientApplicationReconciler.class);
   static final Duration STALLED_RECHECK = Duration.ofMinutes(5);
   static final List<String> SECRET_KEYS = List.of("client_id", "client_secret", "issuer_url", "token_url", "realm");
+  /** On the output Secret: the keymint.io/rotate-secret value its client secret answered. */
+  static final String ROTATION_ANSWERED = "keymint.io/rotation-answered";
+  /** On the output Secret: when its client secret was last regenerated. */
+  static final String ROTATED_AT = "keymint.io/rotated-at";
 
   private final OperatorConfig config;
   private final KeycloakGateway keycloak;
@@ -108,10 +112,16 @@ public class ClientApplicationReconciler implements Reconciler<ClientApplication
 
     boolean clientCurrent = status.clientUuid != null && model.client().hash().equals(status.clientHash)
         && !driftCheckDue(status, now);
+    // Which rotation was answered, and when the secret was rotated, are recorded on the Secret next to
+    // the secret itself: a reconcile that starts from a stale status must not rotate twice.
+    Map<String, String> recorded = current == null || current.getMetadata().getAnnotations() == null ? Map.of()
+        : current.getMetadata().getAnnotations();
     String rotationRequest = annotation(app, Labels.ROTATE_SECRET);
-    boolean rotationRequested = rotationRequest != null && status.clientUuid != null
-        && !rotationRequest.equals(status.lastRotationRequest);
-    boolean rotationDue = rotationDue(model, status, now);
+    String answered = recorded.getOrDefault(ROTATION_ANSWERED, status.lastRotationRequest);
+    boolean rotationRequested = rotationRequest != null && status.clientUuid != null && !rotationRequest.equals(answered);
+    Instant rotatedAt = latest(Times.parse(recorded.get(ROTATED_AT)), Times.parse(status.secretRotatedAt));
+    boolean rotationDue = model.confidential() && model.rotationPeriod() != null && rotatedAt != null
+        && !now.isBefore(rotatedAt.plus(model.rotationPeriod()));
     boolean secretIntact = current != null && OutputSecrets.isIntact(current, SECRET_KEYS)
         && OutputSecrets.decode(current).containsKey("client_secret") == model.confidential();
 
@@ -131,8 +141,8 @@ public class ClientApplicationReconciler implements Reconciler<ClientApplication
       } else {
         clientSecret = keycloak.readSecret(model.realm(), status.clientUuid);
       }
-      if (status.secretRotatedAt == null) {
-        status.secretRotatedAt = Times.format(now);
+      if (!(rotationRequested || rotationDue)) {
+        status.secretRotatedAt = Times.format(rotatedAt == null ? now : rotatedAt);
       }
     } else {
       status.secretRotatedAt = null;
@@ -147,7 +157,14 @@ public class ClientApplicationReconciler implements Reconciler<ClientApplication
     data.put("issuer_url", keycloak.issuerUrl(model.realm()));
     data.put("token_url", keycloak.tokenUrl(model.realm()));
     data.put("realm", model.realm());
-    secrets.apply(app, current, OutputSecrets.desired(app, model.secretName(), data, model.secretTemplate()));
+    Map<String, String> bookkeeping = new LinkedHashMap<>();
+    if (rotationRequest != null) {
+      bookkeeping.put(ROTATION_ANSWERED, rotationRequest);
+    }
+    if (status.secretRotatedAt != null) {
+      bookkeeping.put(ROTATED_AT, status.secretRotatedAt);
+    }
+    secrets.apply(app, current, OutputSecrets.desired(app, model.secretName(), data, model.secretTemplate(), bookkeeping));
     context.getSecondaryResources(Secret.class).stream() // a renamed output Secret: the old one goes
         .filter(s -> !model.secretName().equals(s.getMetadata().getName()) && OutputSecrets.isOwnedBy(s, app))
         .forEach(secrets::delete);
@@ -159,10 +176,8 @@ public class ClientApplicationReconciler implements Reconciler<ClientApplication
     return last == null || !now.isBefore(last.plus(config.resyncInterval()));
   }
 
-  private static boolean rotationDue(ClientApplicationModel model, ClientApplicationStatus status, Instant now) {
-    Instant rotatedAt = Times.parse(status.secretRotatedAt);
-    return model.confidential() && model.rotationPeriod() != null && rotatedAt != null
-        && !now.isBefore(rotatedAt.plus(model.rotationPeriod()));
+  private static Instant latest(Instant a, Instant b) {
+    return a == null ? b : b == null || a.isAfter(b) ? a : b;
   }
 
   /** The next drift check or rotation, whichever comes first. */

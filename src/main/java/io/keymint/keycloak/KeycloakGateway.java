@@ -3,12 +3,16 @@ package io.keymint.keycloak;
 import io.keymint.api.Reasons;
 import io.keymint.config.OperatorConfig;
 import io.keymint.kube.ReconcileException;
+import io.keymint.observe.KeymintMetrics;
+import java.time.Duration;
 import jakarta.ws.rs.NotFoundException;
 import jakarta.ws.rs.ProcessingException;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.client.Client;
 import jakarta.ws.rs.client.ClientRequestContext;
 import jakarta.ws.rs.client.ClientRequestFilter;
+import jakarta.ws.rs.client.ClientResponseContext;
+import jakarta.ws.rs.client.ClientResponseFilter;
 import jakarta.ws.rs.core.Response;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -58,12 +62,16 @@ public final class KeycloakGateway implements AutoCloseable {
   private final Client http;
   private final Keycloak keycloak;
   private final AtomicLong adminRequests = new AtomicLong();
+  private final KeymintMetrics metrics;
+  private static final String STARTED = "keymint.started";
 
-  public KeycloakGateway(OperatorConfig.Keycloak config) {
+  public KeycloakGateway(OperatorConfig.Keycloak config, KeymintMetrics metrics) {
     this.baseUrl = config.url();
+    this.metrics = metrics;
     this.http = ResteasyClientClassicProvider.createClientBuilder()
         .register(JacksonProvider.class, 100)
         .register((ClientRequestFilter) this::count)
+        .register((ClientResponseFilter) this::record)
         .connectTimeout(5, TimeUnit.SECONDS)
         .readTimeout(20, TimeUnit.SECONDS)
         .connectionPoolSize(32)
@@ -81,9 +89,16 @@ public final class KeycloakGateway implements AutoCloseable {
   }
 
   private void count(ClientRequestContext request) {
+    request.setProperty(STARTED, System.nanoTime());
     if (request.getUri().getPath().contains("/admin/realms/")) {
       adminRequests.incrementAndGet();
     }
+  }
+
+  private void record(ClientRequestContext request, ClientResponseContext response) {
+    Object started = request.getProperty(STARTED);
+    metrics.identityProviderRequest("keycloak_admin", response.getStatus() < 400,
+        started instanceof Long nanos ? Duration.ofNanos(System.nanoTime() - nanos) : null);
   }
 
   /** Admin API requests made so far (token requests of the admin credential not included). */

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.keymint.api.AuthMethod;
 import io.keymint.api.Reasons;
 import io.keymint.kube.ReconcileException;
+import io.keymint.observe.KeymintMetrics;
 import java.io.IOException;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -40,11 +41,13 @@ public final class TokenEndpoint {
 
   private final HttpClient http;
   private final Clock clock;
+  private final KeymintMetrics metrics;
   private final AtomicLong requests = new AtomicLong();
 
-  public TokenEndpoint(Clock clock) {
+  public TokenEndpoint(Clock clock, KeymintMetrics metrics) {
     this.http = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).followRedirects(HttpClient.Redirect.NEVER).build();
     this.clock = clock;
+    this.metrics = metrics;
   }
 
   /** Token requests sent so far. */
@@ -78,13 +81,17 @@ public final class TokenEndpoint {
       response = this.http.send(http.POST(HttpRequest.BodyPublishers.ofString(body)).build(),
           HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
     } catch (HttpTimeoutException e) {
+      metrics.identityProviderRequest("token_endpoint", false, Duration.between(sent, clock.instant()));
       throw unavailable(request, "timed out");
     } catch (IOException e) {
+      metrics.identityProviderRequest("token_endpoint", false, Duration.between(sent, clock.instant()));
       throw unavailable(request, "is unreachable (" + e.getClass().getSimpleName() + ")");
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw unavailable(request, "request was interrupted");
     }
+    metrics.identityProviderRequest("token_endpoint", response.statusCode() == 200,
+        Duration.between(sent, clock.instant()));
     if (response.statusCode() == 200) {
       return parse(response.body(), sent, request);
     }

@@ -21,6 +21,7 @@ import io.keymint.kube.OutputSecrets;
 import io.keymint.kube.ReconcileException;
 import io.keymint.kube.Times;
 import io.keymint.oauth.TokenEndpoint;
+import io.keymint.observe.KeymintMetrics;
 import io.keymint.oauth.TokenRequest;
 import io.keymint.oauth.TokenResponse;
 import io.keymint.token.TokenReconciler;
@@ -50,8 +51,8 @@ public class PlatformTokenReconciler extends TokenReconciler<PlatformToken, Plat
   private final TokenEndpoint tokens;
   private final TokenUrlPolicy tokenUrlPolicy;
 
-  public PlatformTokenReconciler(OperatorConfig config, TokenEndpoint tokens, Clock clock) {
-    super(clock);
+  public PlatformTokenReconciler(OperatorConfig config, TokenEndpoint tokens, Clock clock, KeymintMetrics metrics) {
+    super(clock, metrics);
     this.tokens = tokens;
     this.tokenUrlPolicy = new TokenUrlPolicy(config.tokenUrlHosts(), config.allowHttp());
   }

@@ -18,6 +18,7 @@ import io.keymint.kube.RolloutRestart;
 import io.keymint.kube.StatusUpdates;
 import io.keymint.kube.Times;
 import io.keymint.oauth.TokenResponse;
+import io.keymint.observe.KeymintMetrics;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -50,8 +51,11 @@ public final class TokenKeeper {
   private final OutputSecrets secrets;
   private final Clock clock;
   private final DoubleSupplier random;
+  private final KeymintMetrics metrics;
 
-  public TokenKeeper(KubernetesClient client, OutputSecrets secrets, Clock clock, DoubleSupplier random) {
+  public TokenKeeper(KubernetesClient client, OutputSecrets secrets, Clock clock, DoubleSupplier random,
+      KeymintMetrics metrics) {
+    this.metrics = metrics;
     this.client = client;
     this.secrets = secrets;
     this.clock = clock;
@@ -103,6 +107,7 @@ public final class TokenKeeper {
     }
     try {
       TokenResponse token = mint.get();
+      metrics.tokenRefresh(target.owner().getKind(), true);
       boolean replaced = data != null && data.containsKey(TokenSecretData.ACCESS_TOKEN);
       secrets.apply(target.owner(), current, desired(target, TokenSecretData.of(token), target.sourceHash(), refreshRequest));
       Instant refreshAt = new RefreshSchedule(target.refresh(), random).refreshAt(token.issuedAt(), token.expiresAt());
@@ -123,6 +128,7 @@ public final class TokenKeeper {
           status.expiresAt, status.refreshAt);
       return new ReconcileResult(issued(target, status, notes), wait(now, refreshAt));
     } catch (ReconcileException e) {
+      metrics.tokenRefresh(target.owner().getKind(), false);
       if (!e.isRetryable()) { // remembered so that the same failure is not asked for again
         status.sourceHash = target.sourceHash();
         status.lastRefreshRequest = refreshRequest;

@@ -15,11 +15,14 @@ import io.keymint.kube.OutputSecrets;
 import io.keymint.kube.ReconcileException;
 import io.keymint.kube.ReconcileResult;
 import io.keymint.kube.StatusUpdates;
+import io.keymint.kube.Times;
+import io.keymint.observe.KeymintMetrics;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The reconcile of a token resource (AppToken, PlatformToken): work out where the token comes
@@ -32,9 +35,12 @@ public abstract class TokenReconciler<R extends CustomResource<?, S>, S extends 
   static final Duration WAIT_FOR_APPLICATION = Duration.ofMinutes(5);
 
   protected final Clock clock;
+  private final KeymintMetrics metrics;
+  private final AtomicBoolean expiriesWatched = new AtomicBoolean();
 
-  protected TokenReconciler(Clock clock) {
+  protected TokenReconciler(Clock clock, KeymintMetrics metrics) {
     this.clock = clock;
+    this.metrics = metrics;
   }
 
   /** What to keep fresh, and where from. */
@@ -48,6 +54,12 @@ public abstract class TokenReconciler<R extends CustomResource<?, S>, S extends 
 
   @Override
   public UpdateControl<R> reconcile(R resource, Context<R> context) {
+    if (expiriesWatched.compareAndSet(false, true)) { // the expiry gauge reads the primary cache at each scrape
+      var primaries = context.getPrimaryCache();
+      metrics.watchTokens(() -> primaries.list().map(r -> new KeymintMetrics.TokenExpiry(r.getKind(),
+          r.getMetadata().getNamespace(), r.getMetadata().getName(),
+          r.getStatus() == null ? null : Times.parse(r.getStatus().expiresAt))));
+    }
     if (resource.getStatus() == null) {
       resource.setStatus(newStatus());
     }
@@ -58,7 +70,7 @@ public abstract class TokenReconciler<R extends CustomResource<?, S>, S extends 
     try {
       Plan plan = plan(resource, context, now);
       Secret current = Caches.get(context, Secret.class, resource.getMetadata().getNamespace(), plan.secretName());
-      result = new TokenKeeper(context.getClient(), OutputSecrets.of(context), clock, ThreadLocalRandom.current()::nextDouble)
+      result = new TokenKeeper(context.getClient(), OutputSecrets.of(context), clock, ThreadLocalRandom.current()::nextDouble, metrics)
           .keep(new TokenKeeper.Target(resource, status, plan.secretName(),
               plan.secret() == null ? null : plan.secret().template, plan.refresh(), plan.rolloutRestart(), current,
               plan.source().hash()), plan.source().mint());

@@ -306,6 +306,39 @@ class AppTokenIT {
     assertThat(token.getStatus().condition(Condition.READY).message).contains("StatefulSet 'gone' not found");
   }
 
+  @Test
+  void healthReadinessAndPrometheusMetricsAreServed() throws Exception {
+    application("observed", Map.of(), spec -> { });
+    appToken("observed", spec -> spec.clientApplicationRef = new LocalObjectReference("observed"));
+    AppTokenStatus status = awaitIssued("observed").getStatus();
+    String base = "http://127.0.0.1:" + keymint.operator().httpPort();
+    assertThat(get(base + "/healthz").statusCode()).isEqualTo(200);
+    assertThat(get(base + "/readyz").statusCode()).isEqualTo(200);
+    java.net.http.HttpResponse<String> metrics = get(base + "/metrics");
+    assertThat(metrics.statusCode()).isEqualTo(200);
+    List<String> samples = metrics.body().lines().filter(l -> !l.startsWith("#") && !l.isBlank()).toList();
+    assertThat(samples).allMatch(l -> l.matches("[a-zA-Z_:][a-zA-Z0-9_:]*(\\{.*})? (-?[0-9.eE+-]+|NaN|[+-]Inf)"));
+    String expiry = "keymint_token_expiration_timestamp_seconds{kind=\"AppToken\",name=\"observed\",namespace=\""
+        + namespace + "\"}";
+    assertThat(samples).anySatisfy(l -> {
+      assertThat(l).startsWith(expiry + " ");
+      assertThat(Double.parseDouble(l.substring(expiry.length() + 1)))
+          .isEqualTo((double) Instant.parse(status.expiresAt).getEpochSecond());
+    });
+    assertThat(metrics.body())
+        .contains("keymint_token_refresh_total{kind=\"AppToken\",result=\"success\"}")
+        .contains("keymint_identity_provider_requests_total{result=\"success\",target=\"token_endpoint\"}")
+        .contains("keymint_identity_provider_requests_total{result=\"success\",target=\"keycloak_admin\"}")
+        .contains("keymint_identity_provider_request_duration_seconds_bucket")
+        .contains("operator_sdk_");
+    assertThat(metrics.body()).doesNotContain(keymint.secretData(namespace, "observed-token").get("access_token"));
+  }
+
+  private static java.net.http.HttpResponse<String> get(String url) throws Exception {
+    return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(URI.create(url)).build(),
+        java.net.http.HttpResponse.BodyHandlers.ofString());
+  }
+
   // --- helpers -------------------------------------------------------------------------------
 
   private void application(String name, Map<String, String> labels, Consumer<ClientApplicationSpec> edit) {

@@ -83,4 +83,19 @@ class SamplesTest {
     assertThat(problems).isEmpty();
     assertThat(resources).isGreaterThanOrEqualTo(8);
   }
+
+  @Test
+  void everyDeployManifestParsesAndNamesItsKind() throws IOException {
+    List<String> problems = new ArrayList<>();
+    try (Stream<Path> files = Files.walk(Path.of("deploy"))) {
+      for (Path file : files.filter(f -> f.toString().endsWith(".yaml")).sorted().toList()) {
+        for (JsonNode doc : YAML.readValues(YAML.createParser(file.toFile()), JsonNode.class).readAll()) {
+          if (doc != null && !doc.isNull() && !doc.has("data") && doc.path("kind").asText().isEmpty()) {
+            problems.add(file + ": a document without kind");
+          }
+        }
+      }
+    }
+    assertThat(problems).isEmpty();
+  }
 }

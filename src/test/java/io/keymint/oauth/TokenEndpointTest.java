@@ -22,7 +22,7 @@ class TokenEndpointTest {
   @Test
   void retryAfterInSecondsOrAsADateCappedAtAnHour() {
     TokenEndpoint endpoint = new TokenEndpoint(java.time.Clock.fixed(java.time.Instant.parse("2026-11-23T10:00:00Z"),
-        java.time.ZoneOffset.UTC));
+        java.time.ZoneOffset.UTC), new io.keymint.observe.KeymintMetrics());
     assertThat(endpoint.retryAfter("120")).hasSeconds(120);
     assertThat(endpoint.retryAfter("Mon, 23 Nov 2026 10:05:00 GMT")).hasSeconds(300);
     assertThat(endpoint.retryAfter("86400")).hasSeconds(3600);

@@ -31,13 +31,18 @@ public final class KeymintFixture implements AutoCloseable {
   private static final Set<String> SECRET_KEYS =
       Set.of("client_secret", "access_token", "id_token", "refresh_token", "token", "password", "apikey");
 
+  /** The User-Agent of the operator's own API client, telling its requests from the tests'. */
+  public static final String OPERATOR_USER_AGENT = "keymint-operator-under-test";
+
   private final KubernetesMock kube;
+  private final KubernetesClient operatorClient;
   private final Map<String, String> settings;
   private OperatorConfig config;
   private KeymintOperator operator;
 
   private KeymintFixture(KubernetesMock kube, Map<String, String> settings) {
     this.kube = kube;
+    this.operatorClient = kube.newClient(OPERATOR_USER_AGENT);
     this.settings = settings;
   }
 
@@ -50,6 +55,7 @@ public final class KeymintFixture implements AutoCloseable {
     settings.put("KEYMINT_KEYCLOAK_CLIENT_ID", realm.adminClientId());
     settings.put("KEYMINT_KEYCLOAK_CLIENT_SECRET", realm.adminClientSecret());
     settings.put("KEYMINT_ALLOW_HTTP", "true");
+    settings.put("KEYMINT_HTTP_PORT", "0"); // a free port: several operators may run at once
     settings.putAll(overrides);
     SECRETS_SEEN.add(realm.adminClientSecret());
     KeymintFixture fixture = new KeymintFixture(KubernetesMock.start(), settings);
@@ -59,7 +65,7 @@ public final class KeymintFixture implements AutoCloseable {
 
   public void startOperator() {
     config = OperatorConfig.load(settings);
-    operator = KeymintOperator.start(kube.client(), config, Clock.systemUTC());
+    operator = KeymintOperator.start(operatorClient, config, Clock.systemUTC());
   }
 
   public void stopOperator() {
@@ -77,6 +83,10 @@ public final class KeymintFixture implements AutoCloseable {
 
   public KubernetesClient client() {
     return kube.client();
+  }
+
+  public KubernetesMock kube() {
+    return kube;
   }
 
   public String newNamespace(String prefix) {
@@ -153,6 +163,7 @@ public final class KeymintFixture implements AutoCloseable {
     if (operator != null) {
       operator.close();
     }
+    operatorClient.close();
     kube.close();
   }
 }

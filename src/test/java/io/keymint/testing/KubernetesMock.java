@@ -57,9 +57,23 @@ public final class KubernetesMock implements AutoCloseable {
     }
   }
 
-  /** A client of its own, as a second operator process would have. */
-  public KubernetesClient newClient() {
-    return newClient(server);
+  /** A client of its own, as a second operator process would have; its requests carry this User-Agent. */
+  public KubernetesClient newClient(String userAgent) {
+    return server.createClient(b -> b.editOrNewConfig().withRequestTimeout(10_000).withUserAgent(userAgent).endConfig());
+  }
+
+  /** Every request the server received so far, oldest first (and forgets them). */
+  public java.util.List<io.fabric8.mockwebserver.http.RecordedRequest> takeRequests() {
+    java.util.List<io.fabric8.mockwebserver.http.RecordedRequest> requests = new java.util.ArrayList<>();
+    try {
+      io.fabric8.mockwebserver.http.RecordedRequest request;
+      while ((request = server.takeRequest(10, java.util.concurrent.TimeUnit.MILLISECONDS)) != null) {
+        requests.add(request);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return requests;
   }
 
   /** A lost request fails after 10 s (and is retried) instead of stalling a test for minutes. */
