@@ -3,6 +3,7 @@ package io.keymint;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.ControllerConfigurationOverrider;
+import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
 import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
 import io.keymint.apptoken.AppTokenReconciler;
 import io.keymint.clientapp.ClientApplicationReconciler;
@@ -12,8 +13,11 @@ import io.keymint.oauth.TokenEndpoint;
 import io.keymint.observe.HealthServer;
 import io.keymint.observe.KeymintMetrics;
 import io.keymint.platformtoken.PlatformTokenReconciler;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.time.Clock;
 import java.util.HashSet;
+import java.util.UUID;
 
 /**
  * Keymint's reconcilers on one JOSDK operator, with the long-lived gateways they share and the
@@ -34,7 +38,18 @@ public final class KeymintOperator implements AutoCloseable {
     this.http = http;
   }
 
-  public static KeymintOperator start(KubernetesClient client, OperatorConfig config, Clock clock) {
+  /** The lease the replicas of one Keymint deployment compete for (in the operator's namespace). */
+  public static final String LEASE_NAME = "keymint-leader";
+
+  /**
+   * Starts Keymint.
+   *
+   * @param exitWhenLeadershipLost with leader election: end the process when this replica loses the
+   *     lease, so that Kubernetes restarts it as a follower (true in production; tests run several
+   *     operators in one JVM and pass false)
+   */
+  public static KeymintOperator start(KubernetesClient client, OperatorConfig config, Clock clock,
+      boolean exitWhenLeadershipLost) {
     KeymintMetrics metrics = new KeymintMetrics();
     KeycloakGateway keycloak = config.keycloak() == null ? null : new KeycloakGateway(config.keycloak(), metrics);
     TokenEndpoint tokens = new TokenEndpoint(clock, metrics);
@@ -43,7 +58,11 @@ public final class KeymintOperator implements AutoCloseable {
         .withCloseClientOnStop(false)
         .withUseSSAToPatchPrimaryResource(false)
         .withSSABasedCreateUpdateMatchForDependentResources(false)
-        .withMetrics(MicrometerMetrics.withoutPerResourceMetrics(metrics.registry())));
+        .withMetrics(MicrometerMetrics.withoutPerResourceMetrics(metrics.registry()))
+        .withLeaderElectionConfiguration(config.leaderElection()
+            ? LeaderElectionConfigurationBuilder.aLeaderElectionConfiguration(LEASE_NAME)
+                .withIdentity(identity()).withExitOnStopLeading(exitWhenLeadershipLost).build()
+            : null));
     operator.register(new ClientApplicationReconciler(config, keycloak, clock), o -> watch(o, config));
     operator.register(new AppTokenReconciler(config, keycloak, tokens, clock, metrics), o -> watch(o, config));
     operator.register(new PlatformTokenReconciler(config, tokens, clock, metrics), o -> watch(o, config));
@@ -52,6 +71,17 @@ public final class KeymintOperator implements AutoCloseable {
         () -> operator.getRuntimeInfo().isStarted() && operator.getRuntimeInfo().allEventSourcesAreHealthy(),
         metrics::scrape);
     return new KeymintOperator(operator, keycloak, tokens, http);
+  }
+
+  /** This replica's name in the lease: the pod's host name, made unique. */
+  private static String identity() {
+    String host = System.getenv("HOSTNAME");
+    try {
+      host = host != null ? host : InetAddress.getLocalHost().getHostName();
+    } catch (UnknownHostException e) {
+      host = "keymint";
+    }
+    return host + "-" + UUID.randomUUID().toString().substring(0, 8);
   }
 
   private static void watch(ControllerConfigurationOverrider<?> overrider, OperatorConfig config) {

@@ -33,7 +33,7 @@ public final class Main {
       return;
     }
     KubernetesClient client = new KubernetesClientBuilder().build();
-    KeymintOperator keymint = KeymintOperator.start(client, config, Clock.systemUTC());
+    KeymintOperator keymint = KeymintOperator.start(client, config, Clock.systemUTC(), true);
     log.info("Keymint is running (Keycloak: {})", config.keycloak() == null ? "not configured" : config.keycloak().url());
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {

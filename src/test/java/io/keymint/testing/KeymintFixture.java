@@ -65,7 +65,7 @@ public final class KeymintFixture implements AutoCloseable {
 
   public void startOperator() {
     config = OperatorConfig.load(settings);
-    operator = KeymintOperator.start(operatorClient, config, Clock.systemUTC());
+    operator = KeymintOperator.start(operatorClient, config, Clock.systemUTC(), false);
   }
 
   public void stopOperator() {
@@ -83,6 +83,18 @@ public final class KeymintFixture implements AutoCloseable {
 
   public KubernetesClient client() {
     return kube.client();
+  }
+
+  /** Another Keymint on the same API and Keycloak, with settings on top of this one's (a second replica). */
+  public KeymintOperator startAnother(String userAgent, Map<String, String> overrides) {
+    Map<String, String> merged = new HashMap<>(settings);
+    merged.putAll(overrides);
+    return KeymintOperator.start(kube.newClient(userAgent), OperatorConfig.load(merged), Clock.systemUTC(), false);
+  }
+
+  /** Replaces settings for the next {@link #startOperator()}. */
+  public void settings(Map<String, String> overrides) {
+    settings.putAll(overrides);
   }
 
   public KubernetesMock kube() {
