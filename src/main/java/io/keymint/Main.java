@@ -13,13 +13,16 @@ import org.slf4j.LoggerFactory;
 /** {@code keymint run [--flag=value ...]}: runs the operator against the current kubeconfig or in-cluster config. */
 public final class Main {
 
-  private static final Logger log = LoggerFactory.getLogger(Main.class);
   private static final String USAGE = "usage: keymint run [--keycloak-url=URL --keycloak-realm=REALM ...]"
       + " (every KEYMINT_* environment variable is also a flag; see README.md)";
 
   private Main() {}
 
   public static void main(String[] args) throws InterruptedException {
+    if ("json".equalsIgnoreCase(System.getenv("KEYMINT_LOG_FORMAT"))) { // before the first logger exists
+      System.setProperty("logback.configurationFile", "logback-json.xml");
+    }
+    Logger log = LoggerFactory.getLogger(Main.class);
     if (args.length == 0 || !"run".equals(args[0])) {
       System.err.println(USAGE);
       System.exit(2);
