@@ -19,6 +19,7 @@ import io.keymint.keycloak.KeycloakGateway;
 import io.keymint.keycloak.OwnerMark;
 import io.keymint.keycloak.RolePolicy;
 import io.keymint.kube.Backoff;
+import io.keymint.kube.Events;
 import io.keymint.kube.Outcome;
 import io.keymint.kube.OutputSecrets;
 import io.keymint.kube.ReconcileException;
@@ -98,7 +99,7 @@ public class ClientApplicationReconciler implements Reconciler<ClientApplication
       outcome = failure.outcome();
       next = failure.next();
     }
-    return StatusUpdates.finish(app, status, before, outcome, now, next);
+    return StatusUpdates.finish(app, status, before, outcome, now, next, context.getClient());
   }
 
   /** Brings Keycloak and the output Secret in line; returns when to look again. */
@@ -136,6 +137,9 @@ public class ClientApplicationReconciler implements Reconciler<ClientApplication
         clientSecret = keycloak.regenerateSecret(model.realm(), status.clientUuid);
         status.secretRotatedAt = Times.format(now);
         log.info("Rotated the client secret of {} ({})", model.clientId(), rotationRequested ? "requested" : "period");
+        Events.record(context.getClient(), app, Events.NORMAL, "SecretRotated", "the client secret of '"
+            + model.clientId() + "' was regenerated (" + (rotationRequested ? "keymint.io/rotate-secret" : "rotation period")
+            + "); the old one no longer works", now);
       } else if (secretIntact && clientCurrent) {
         clientSecret = OutputSecrets.decode(current).get("client_secret");
       } else {

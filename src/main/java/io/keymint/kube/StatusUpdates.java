@@ -3,6 +3,8 @@ package io.keymint.kube;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.keymint.api.Condition;
 import io.keymint.api.KeymintStatus;
 import java.time.Duration;
 import java.time.Instant;
@@ -53,11 +55,41 @@ public final class StatusUpdates {
   }
 
   public static <R extends HasMetadata> UpdateControl<R> finish(R resource, KeymintStatus status, String before,
-      Outcome outcome, Instant now, Duration next) {
+      Outcome outcome, Instant now, Duration next, KubernetesClient client) {
     long generation = resource.getMetadata().getGeneration() == null ? 0 : resource.getMetadata().getGeneration();
+    Condition readyBefore = status.condition(Condition.READY);
+    Condition stalledBefore = status.condition(Condition.STALLED);
+    Condition reconcilingBefore = status.condition(Condition.RECONCILING);
     status.conditions = Conditions.apply(status.conditions, outcome, generation, now);
+    recordTransition(client, resource, readyBefore, stalledBefore, reconcilingBefore, outcome, now);
     status.observedGeneration = generation;
     UpdateControl<R> control = snapshot(status).equals(before) ? UpdateControl.noUpdate() : UpdateControl.patchStatus(resource);
     return control.rescheduleAfter(next);
+  }
+
+  /**
+   * An Event when the state changes, not on every reconcile: Ready gained (after a failure too),
+   * stalled for a new reason, or a retry beginning.
+   */
+  private static void recordTransition(KubernetesClient client, HasMetadata resource, Condition ready, Condition stalled,
+      Condition reconciling, Outcome outcome, Instant now) {
+    boolean wasReady = ready != null && "True".equals(ready.status);
+    switch (outcome.state()) {
+      case READY -> {
+        if (!wasReady || !outcome.reason().equals(ready.reason)) {
+          Events.record(client, resource, Events.NORMAL, outcome.reason(), outcome.message(), now);
+        }
+      }
+      case STALLED -> {
+        if (stalled == null || !"True".equals(stalled.status) || !outcome.reason().equals(stalled.reason)) {
+          Events.record(client, resource, Events.WARNING, outcome.reason(), outcome.message(), now);
+        }
+      }
+      case PROGRESSING, READY_RETRYING -> {
+        if (reconciling == null || !"True".equals(reconciling.status) || !outcome.reason().equals(reconciling.reason)) {
+          Events.record(client, resource, Events.WARNING, outcome.reason(), outcome.message(), now);
+        }
+      }
+    }
   }
 }

@@ -80,6 +80,6 @@ public abstract class TokenReconciler<R extends CustomResource<?, S>, S extends 
         result = new ReconcileResult(result.outcome(), WAIT_FOR_APPLICATION); // its own events wake us
       }
     }
-    return StatusUpdates.finish(resource, status, before, result.outcome(), now, result.next());
+    return StatusUpdates.finish(resource, status, before, result.outcome(), now, result.next(), context.getClient());
   }
 }

@@ -143,6 +143,12 @@ class ClientApplicationIT {
     assertThat(realm.clientCredentials(after.get("client_id"), after.get("client_secret")).status()).isEqualTo(200);
     ClientApplicationStatus status = awaitReady(app).getStatus();
     assertThat(status.lastRotationRequest).isEqualTo("2026-11-23");
+    assertThat(events("rotating")).anySatisfy(e -> {
+      assertThat(e.getReason()).isEqualTo("SecretRotated");
+      assertThat(e.getType()).isEqualTo("Normal");
+      assertThat(e.getMessage()).doesNotContain(after.get("client_secret")).doesNotContain(before.get("client_secret"));
+    });
+    assertThat(events("rotating")).anySatisfy(e -> assertThat(e.getReason()).isEqualTo("Provisioned"));
     assertThat(status.secretRotatedAt).isGreaterThanOrEqualTo(rotatedAt);
   }
 
@@ -238,6 +244,10 @@ class ClientApplicationIT {
     assertThat(awaitStalled(admin, "RoleNotAllowed").getStatus().condition(Condition.READY).message).contains("admin");
     assertThat(awaitStalled(notGrantable, "RoleNotAllowed").getStatus().condition(Condition.READY).message)
         .contains("KEYMINT_GRANTABLE_ROLES");
+    await().atMost(TIMEOUT).untilAsserted(() -> assertThat(events("escalate")).anySatisfy(e -> {
+      assertThat(e.getReason()).isEqualTo("RoleNotAllowed");
+      assertThat(e.getType()).isEqualTo("Warning");
+    }));
     assertThat(realm.countClients(namespace + "-escalate")).isZero();
     assertThat(realm.countClients(namespace + "-admin")).isZero();
     assertThat(realm.countClients(namespace + "-ungrantable")).isZero();
@@ -332,6 +342,11 @@ class ClientApplicationIT {
   }
 
   // --- helpers -------------------------------------------------------------------------------
+
+  private List<io.fabric8.kubernetes.api.model.Event> events(String name) {
+    return keymint.client().v1().events().inNamespace(namespace).list().getItems().stream()
+        .filter(e -> name.equals(e.getInvolvedObject().getName())).toList();
+  }
 
   private ClientApplication create(String name, Consumer<ClientApplicationSpec> specEdit) {
     ClientApplication app = new ClientApplication();
