@@ -2,6 +2,7 @@ package io.keymint.api;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import java.util.List;
 import java.util.Objects;
 
 /** One kstatus condition: {@code Ready}, {@code Reconciling} or {@code Stalled}. */
@@ -33,6 +34,12 @@ public class Condition {
     this.message = message;
     this.lastTransitionTime = lastTransitionTime;
     this.observedGeneration = observedGeneration;
+  }
+
+  /** The condition of that type in the list, or null. */
+  public static Condition find(List<Condition> conditions, String type) {
+    return conditions == null ? null
+        : conditions.stream().filter(c -> type.equals(c.type)).findFirst().orElse(null);
   }
 
   @Override

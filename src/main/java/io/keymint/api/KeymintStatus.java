@@ -18,8 +18,7 @@ public class KeymintStatus {
 
   @JsonIgnore
   public Condition condition(String type) {
-    return conditions == null ? null
-        : conditions.stream().filter(c -> type.equals(c.type)).findFirst().orElse(null);
+    return Condition.find(conditions, type);
   }
 
   @JsonIgnore

@@ -2,7 +2,6 @@ package io.keymint.api;
 
 /** Label, annotation and attribute names of the API contract. */
 public final class Labels {
-  public static final String GROUP = "keymint.io";
   public static final String MANAGED_BY = "app.kubernetes.io/managed-by";
   public static final String MANAGED_BY_VALUE = "keymint";
   public static final String KIND = "keymint.io/kind";

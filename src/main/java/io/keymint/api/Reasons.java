@@ -4,7 +4,6 @@ package io.keymint.api;
 public final class Reasons {
   public static final String PROVISIONED = "Provisioned";
   public static final String TOKEN_ISSUED = "TokenIssued";
-  public static final String PROGRESSING = "Progressing";
   public static final String INVALID_SPEC = "InvalidSpec";
   public static final String SECRET_NOT_FOUND = "SecretNotFound";
   public static final String CLIENT_APPLICATION_NOT_READY = "ClientApplicationNotReady";
@@ -21,7 +20,6 @@ public final class Reasons {
   public static final String TOKEN_ENDPOINT_NOT_ALLOWED = "TokenEndpointNotAllowed";
   public static final String SECRET_CONFLICT = "SecretConflict";
   public static final String KEYCLOAK_NOT_CONFIGURED = "KeycloakNotConfigured";
-  public static final String RECONCILE_ERROR = "ReconcileError";
 
   private Reasons() {}
 }

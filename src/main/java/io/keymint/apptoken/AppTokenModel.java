@@ -1,9 +1,9 @@
 package io.keymint.apptoken;
 
 import io.keymint.api.AuthMethod;
-import io.keymint.api.Durations;
 import io.keymint.api.Reasons;
 import io.keymint.kube.ReconcileException;
+import io.keymint.token.TokenSpecs;
 import io.keymint.token.TokenUrlPolicy;
 import java.net.URI;
 import java.util.List;
@@ -29,18 +29,8 @@ public record AppTokenModel(Source source, String secretName, URI tokenUrl, Auth
     if (sources != 1) {
       throw invalid("exactly one of clientApplicationRef, audience or clientCredentials (found " + sources + ")");
     }
-    if (spec.refresh != null && spec.refresh.beforeExpiry != null) {
-      try {
-        Durations.parse(spec.refresh.beforeExpiry);
-      } catch (IllegalArgumentException e) {
-        throw invalid("refresh.beforeExpiry: " + e.getMessage());
-      }
-    }
-    if (spec.refresh != null && spec.refresh.beforeExpiryPercentage != null
-        && (spec.refresh.beforeExpiryPercentage < 1 || spec.refresh.beforeExpiryPercentage > 90)) {
-      throw invalid("refresh.beforeExpiryPercentage must be between 1 and 90");
-    }
-    String scope = spec.scopes == null || spec.scopes.isEmpty() ? null : String.join(" ", spec.scopes);
+    TokenSpecs.checkRefresh(spec.refresh);
+    String scope = TokenSpecs.scope(spec.scopes);
     String secretName = secretNameOf(token);
     if (spec.clientApplicationRef != null) {
       requireName(spec.clientApplicationRef.name, "clientApplicationRef.name");
@@ -66,9 +56,7 @@ public record AppTokenModel(Source source, String secretName, URI tokenUrl, Auth
   }
 
   public static String secretNameOf(AppToken token) {
-    AppTokenSpec spec = token.getSpec();
-    return spec != null && spec.secret != null && spec.secret.name != null ? spec.secret.name
-        : token.getMetadata().getName() + "-token";
+    return TokenSpecs.secretName(token.getSpec() == null ? null : token.getSpec().secret, token.getMetadata().getName());
   }
 
   /** The dedicated Keycloak client of an audience-mode AppToken. */

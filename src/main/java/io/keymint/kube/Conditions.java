@@ -33,7 +33,7 @@ public final class Conditions {
   private static Condition next(List<Condition> current, String type, boolean status, String reason,
       String message, long generation, Instant now) {
     String value = status ? "True" : "False";
-    Condition previous = find(current, type);
+    Condition previous = Condition.find(current, type);
     String since = previous != null && value.equals(previous.status) && previous.lastTransitionTime != null
         ? previous.lastTransitionTime
         : Times.format(now.truncatedTo(ChronoUnit.SECONDS));
@@ -42,19 +42,12 @@ public final class Conditions {
 
   /** While retrying with a still-valid result, Ready keeps saying why it is ready. */
   private static String readyReasonOf(List<Condition> current, Outcome outcome) {
-    Condition previous = find(current, Condition.READY);
+    Condition previous = Condition.find(current, Condition.READY);
     return previous != null && "True".equals(previous.status) ? previous.reason : outcome.reason();
   }
 
   private static String readyMessageOf(List<Condition> current, Outcome outcome) {
-    Condition previous = find(current, Condition.READY);
+    Condition previous = Condition.find(current, Condition.READY);
     return previous != null && "True".equals(previous.status) ? previous.message : outcome.message();
-  }
-
-  static Condition find(List<Condition> conditions, String type) {
-    if (conditions == null) {
-      return null;
-    }
-    return conditions.stream().filter(c -> type.equals(c.type)).findFirst().orElse(null);
   }
 }

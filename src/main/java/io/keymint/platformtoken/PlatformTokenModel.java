@@ -1,10 +1,10 @@
 package io.keymint.platformtoken;
 
 import io.keymint.api.AuthMethod;
-import io.keymint.api.Durations;
 import io.keymint.api.Reasons;
 import io.keymint.api.SecretKeyReference;
 import io.keymint.kube.ReconcileException;
+import io.keymint.token.TokenSpecs;
 import io.keymint.token.TokenUrlPolicy;
 import java.net.URI;
 
@@ -59,19 +59,11 @@ public record PlatformTokenModel(Grant grant, String secretName, String stateSec
       requireKeyRef(grant.apiKey.secretRef, "grant.apiKey.secretRef");
       kind = Grant.API_KEY;
     }
-    if (spec.refresh != null && spec.refresh.beforeExpiry != null) {
-      try {
-        Durations.parse(spec.refresh.beforeExpiry);
-      } catch (IllegalArgumentException e) {
-        throw invalid("refresh.beforeExpiry: " + e.getMessage());
-      }
-    }
+    TokenSpecs.checkRefresh(spec.refresh);
     URI url = application ? null : policy.check(spec.tokenUrl);
     String name = token.getMetadata().getName();
-    String secretName = spec.secret != null && spec.secret.name != null ? spec.secret.name : name + "-token";
-    String scope = spec.scopes == null || spec.scopes.isEmpty() ? null : String.join(" ", spec.scopes);
-    return new PlatformTokenModel(kind, secretName, name + "-keymint-state", url,
-        spec.authMethod == null ? AuthMethod.ClientSecretBasic : spec.authMethod, scope);
+    return new PlatformTokenModel(kind, TokenSpecs.secretName(spec.secret, name), name + "-keymint-state", url,
+        spec.authMethod == null ? AuthMethod.ClientSecretBasic : spec.authMethod, TokenSpecs.scope(spec.scopes));
   }
 
   private static void requireKeyRef(SecretKeyReference ref, String field) {

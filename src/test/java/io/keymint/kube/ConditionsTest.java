@@ -43,9 +43,9 @@ class ConditionsTest {
     List<Condition> sameStatusOtherReason = Conditions.apply(first, Outcome.stalled("RoleNotAllowed", "b"), 2, T1);
     assertThat(sameStatusOtherReason).allSatisfy(c -> assertThat(c.lastTransitionTime).isEqualTo("2026-11-23T10:00:00Z"));
     List<Condition> flipped = Conditions.apply(sameStatusOtherReason, Outcome.ready("Provisioned", "ok"), 3, T1);
-    assertThat(Conditions.find(flipped, "Ready").lastTransitionTime).isEqualTo("2026-11-23T10:05:00Z");
-    assertThat(Conditions.find(flipped, "Stalled").lastTransitionTime).isEqualTo("2026-11-23T10:05:00Z");
-    assertThat(Conditions.find(flipped, "Reconciling").lastTransitionTime).isEqualTo("2026-11-23T10:00:00Z");
+    assertThat(io.keymint.api.Condition.find(flipped, "Ready").lastTransitionTime).isEqualTo("2026-11-23T10:05:00Z");
+    assertThat(io.keymint.api.Condition.find(flipped, "Stalled").lastTransitionTime).isEqualTo("2026-11-23T10:05:00Z");
+    assertThat(io.keymint.api.Condition.find(flipped, "Reconciling").lastTransitionTime).isEqualTo("2026-11-23T10:00:00Z");
   }
 
   @Test

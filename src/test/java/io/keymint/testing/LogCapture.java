@@ -32,8 +32,4 @@ public final class LogCapture extends AppenderBase<ILoggingEvent> {
         .filter(line -> values.stream().anyMatch(v -> v != null && v.length() >= 6 && line.contains(v)))
         .toList();
   }
-
-  public static int size() {
-    return LINES.size();
-  }
 }
