@@ -9,6 +9,7 @@ import io.keymint.apptoken.AppTokenReconciler;
 import io.keymint.clientapp.ClientApplicationReconciler;
 import io.keymint.config.OperatorConfig;
 import io.keymint.keycloak.KeycloakGateway;
+import io.keymint.keycloak.RolePolicy;
 import io.keymint.oauth.TokenEndpoint;
 import io.keymint.observe.HealthServer;
 import io.keymint.observe.KeymintMetrics;
@@ -51,7 +52,7 @@ public final class KeymintOperator implements AutoCloseable {
   public static KeymintOperator start(KubernetesClient client, OperatorConfig config, Clock clock,
       boolean exitWhenLeadershipLost) {
     KeymintMetrics metrics = new KeymintMetrics();
-    KeycloakGateway keycloak = config.keycloak() == null ? null : new KeycloakGateway(config.keycloak(), metrics);
+    KeycloakGateway keycloak = config.keycloak() == null ? null : new KeycloakGateway(config.keycloak(), new RolePolicy(config.grantableRoles()), metrics);
     TokenEndpoint tokens = new TokenEndpoint(clock, metrics);
     Operator operator = new Operator(o -> o
         .withKubernetesClient(client)

@@ -16,6 +16,7 @@ import io.keymint.api.Labels;
 import io.keymint.api.Reasons;
 import io.keymint.clientapp.ApplicationCredentials;
 import io.keymint.clientapp.ClientApplication;
+import io.keymint.clientapp.ClientApplicationModel;
 import io.keymint.config.OperatorConfig;
 import io.keymint.keycloak.DesiredClient;
 import io.keymint.keycloak.KeycloakGateway;
@@ -120,34 +121,32 @@ public class AppTokenReconciler extends TokenReconciler<AppToken, AppTokenStatus
             model.scope())));
   }
 
-  /** Source 2: a dedicated client with the requested roles on every matching ClientApplication. */
+  /**
+   * Source 2: a dedicated client with the requested roles on every matching ClientApplication. The
+   * token waits until every matching application is provisioned, so that it is minted once, with
+   * all of them; each grant is checked in Keycloak against the application's ownership mark.
+   */
   private TokenSource fromAudience(AppToken token, AppTokenModel model, Context<AppToken> context, Instant now) {
     if (keycloak == null) {
       throw ReconcileException.permanent(Reasons.KEYCLOAK_NOT_CONFIGURED,
           "audience tokens need a Keycloak (KEYMINT_KEYCLOAK_URL is not set)");
     }
     AppTokenStatus status = token.getStatus();
-    List<ClientApplication> matched = Caches.list(context, ClientApplication.class, token.getMetadata().getNamespace()).stream()
-        .filter(app -> Selectors.matches(token.getSpec().audience.selector, app.getMetadata().getLabels()))
-        .filter(app -> app.getStatus() != null && app.getStatus().clientId != null && app.getStatus().clientUuid != null)
-        .filter(app -> !AppTokenModel.grantableOn(token, app.getSpec() == null ? null : app.getSpec().roles).isEmpty())
-        .sorted((a, b) -> a.getMetadata().getName().compareTo(b.getMetadata().getName()))
-        .toList();
-    Set<String> realms = matched.stream().map(a -> a.getStatus().realm).collect(Collectors.toCollection(TreeSet::new));
-    if (realms.size() > 1) {
+    Audience audience = Audience.of(token,
+        Caches.list(context, ClientApplication.class, token.getMetadata().getNamespace()), config);
+    if (!audience.pending().isEmpty()) {
+      throw ReconcileException.retryable(Reasons.CLIENT_APPLICATION_NOT_READY, "waiting for ClientApplication(s) "
+          + String.join(", ", audience.pending()) + " to be provisioned before the token is minted with them");
+    }
+    if (audience.realms().size() > 1) {
       throw ReconcileException.permanent(Reasons.INVALID_SPEC, "the selected ClientApplications are in different realms "
-          + realms + "; one token cannot span realms");
+          + audience.realms() + "; one token cannot span realms");
     }
-    String realm = realms.isEmpty() ? config.keycloak().realm() : realms.iterator().next();
-    SortedMap<String, SortedSet<String>> grants = new TreeMap<>();
-    for (ClientApplication app : matched) {
-      grants.put(app.getStatus().clientId, new TreeSet<>(AppTokenModel.grantableOn(token, app.getSpec().roles)));
-    }
+    String realm = audience.realms().isEmpty() ? config.keycloak().realm() : audience.realms().first();
     String clientId = AppTokenModel.dedicatedClientId(token);
     DesiredClient desired = new DesiredClient(realm, clientId, "Keymint AppToken " + token.getMetadata().getNamespace()
         + "/" + token.getMetadata().getName(), false, false, false, List.of(), List.of(), null, new TreeSet<>(),
-        new TreeSet<>(), grants, null, null, new OwnerMark(token.getMetadata().getUid(), AppToken.KIND,
-        token.getMetadata().getNamespace(), token.getMetadata().getName()));
+        new TreeSet<>(), audience.grants(), null, null, ownerMark(token), audience.owners());
     Instant lastSync = Times.parse(status.lastSyncTime);
     if (status.clientUuid == null || !desired.hash().equals(status.clientHash) || lastSync == null
         || !now.isBefore(lastSync.plus(config.resyncInterval()))) {
@@ -164,11 +163,16 @@ public class AppTokenReconciler extends TokenReconciler<AppToken, AppTokenStatus
     }
     status.lastRotationRequest = rotation == null ? "" : rotation;
     status.clientId = clientId;
-    status.matchedApplications = matched.stream().map(a -> a.getMetadata().getName()).toList();
+    status.matchedApplications = audience.names();
     String uuid = status.clientUuid;
     String hash = Hashes.of("audience", desired.hash(), status.clientUuid, rotation, model.scope());
     return new TokenSource(hash, () -> tokens.request(TokenRequest.clientCredentials(URI.create(keycloak.tokenUrl(realm)),
         clientId, keycloak.readSecret(realm, uuid), AuthMethod.ClientSecretBasic, model.scope())));
+  }
+
+  private static OwnerMark ownerMark(AppToken token) {
+    return new OwnerMark(token.getMetadata().getUid(), AppToken.KIND, token.getMetadata().getNamespace(),
+        token.getMetadata().getName());
   }
 
   /** Source 3: an external identity provider's client credentials, from a Secret. */
@@ -199,14 +203,13 @@ public class AppTokenReconciler extends TokenReconciler<AppToken, AppTokenStatus
       return DeleteControl.defaultDelete(); // no dedicated client was made
     }
     String realm = config.keycloak().realm();
-    if (token.getSpec() != null && token.getSpec().audience != null) {
+    if (token.getSpec() != null && token.getSpec().audience != null) { // the realm of its applications, from their spec
       realm = Caches.list(context, ClientApplication.class, token.getMetadata().getNamespace()).stream()
           .filter(a -> status.matchedApplications != null && status.matchedApplications.contains(a.getMetadata().getName()))
-          .map(a -> a.getStatus() == null ? null : a.getStatus().realm).filter(Objects::nonNull).findFirst().orElse(realm);
+          .map(a -> ClientApplicationModel.realmOf(a, config)).findFirst().orElse(realm);
     }
-    try {
-      keycloak.deleteClient(realm, status.clientId, new OwnerMark(token.getMetadata().getUid(), AppToken.KIND,
-          token.getMetadata().getNamespace(), token.getMetadata().getName()));
+    try { // the mark decides: a client that is not this AppToken's is left alone
+      keycloak.deleteClient(realm, AppTokenModel.dedicatedClientId(token), ownerMark(token));
       return DeleteControl.defaultDelete();
     } catch (ReconcileException e) {
       log.warn("AppToken {}/{}: cannot delete client {} yet: {}", token.getMetadata().getNamespace(),

@@ -84,10 +84,9 @@ public class ClientApplicationReconciler implements Reconciler<ClientApplication
     Duration next;
     try {
       ClientApplicationModel model = ClientApplicationModel.from(app, config, rolePolicy);
-      status.realm = model.realm();
-      status.clientId = model.clientId();
-      status.secretName = model.secretName();
+      requireSameClient(status, model);
       next = provision(app, model, context, now);
+      status.secretName = model.secretName();
       status.issuerUrl = keycloak.issuerUrl(model.realm());
       status.tokenUrl = keycloak.tokenUrl(model.realm());
       status.failedAttempts = null;
@@ -95,11 +94,35 @@ public class ClientApplicationReconciler implements Reconciler<ClientApplication
       outcome = Outcome.ready(Reasons.PROVISIONED, "client '" + model.clientId() + "' is provisioned in realm '"
           + model.realm() + "'; its credentials are in Secret '" + model.secretName() + "'");
     } catch (ReconcileException e) {
+      if (Reasons.CLIENT_OWNED_ELSEWHERE.equals(e.reason())) { // someone else's client is never named in our status
+        status.clientId = null;
+        status.clientUuid = null;
+        status.clientHash = null;
+      }
       ReconcileResult failure = StatusUpdates.failure(app, status, e, now, STALLED_RECHECK);
       outcome = failure.outcome();
       next = failure.next();
     }
     return StatusUpdates.finish(app, status, before, outcome, now, next, context.getClient());
+  }
+
+  /**
+   * spec.realm and spec.clientId are fixed once a client was provisioned, also when spec was omitted
+   * at creation (the CRD's rule says so too; an API server without it, or a CRD from before it,
+   * must not let a rename through).
+   */
+  private static void requireSameClient(ClientApplicationStatus status, ClientApplicationModel model) {
+    if (status.clientUuid == null) {
+      return;
+    }
+    if (status.realm != null && !status.realm.equals(model.realm())) {
+      throw ReconcileException.permanent(Reasons.INVALID_SPEC, "spec.realm cannot change after creation: this"
+          + " ClientApplication's client is in realm '" + status.realm + "' (delete and recreate it to move it)");
+    }
+    if (status.clientId != null && !status.clientId.equals(model.clientId())) {
+      throw ReconcileException.permanent(Reasons.INVALID_SPEC, "spec.clientId cannot change after creation: this"
+          + " ClientApplication provisioned client '" + status.clientId + "' (delete and recreate it to rename it)");
+    }
   }
 
   /** Brings Keycloak and the output Secret in line; returns when to look again. */
@@ -127,10 +150,12 @@ public class ClientApplicationReconciler implements Reconciler<ClientApplication
         && OutputSecrets.decode(current).containsKey("client_secret") == model.confidential();
 
     if (!clientCurrent) {
-      status.clientUuid = keycloak.ensureClient(model.client());
+      status.clientUuid = keycloak.ensureClient(model.client()); // verifies our ownership mark
       status.clientHash = model.client().hash();
       status.lastSyncTime = Times.format(now);
     }
+    status.realm = model.realm(); // named only once Keycloak showed our mark on the client
+    status.clientId = model.clientId();
     String clientSecret = null;
     if (model.confidential()) {
       if (rotationRequested || rotationDue) {

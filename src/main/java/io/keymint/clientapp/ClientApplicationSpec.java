@@ -12,10 +12,6 @@ import io.keymint.api.SecretTemplate;
 import java.util.List;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@ValidationRule(value = "(has(self.realm) ? self.realm : '') == (has(oldSelf.realm) ? oldSelf.realm : '')",
-    message = "realm is immutable")
-@ValidationRule(value = "(has(self.clientId) ? self.clientId : '') == (has(oldSelf.clientId) ? oldSelf.clientId : '')",
-    message = "clientId is immutable")
 @ValidationRule(value = "!(has(self.type) && self.type == 'Public' && has(self.serviceAccount))",
     message = "serviceAccount needs a Confidential client")
 @ValidationRule(value = "!(has(self.type) && self.type == 'Public' && has(self.secret) && has(self.secret.rotation))",

@@ -4,6 +4,7 @@ import io.keymint.kube.Hashes;
 import java.util.List;
 import java.util.SortedMap;
 import java.util.SortedSet;
+import java.util.TreeMap;
 
 /**
  * Everything Keymint wants a Keycloak client to be: the client itself, the roles it defines, its
@@ -12,6 +13,9 @@ import java.util.SortedSet;
  *
  * @param defaultClientScopes null: leave the realm's defaults alone; else exactly these
  * @param optionalClientScopes null: leave the realm's defaults alone; else exactly these
+ * @param grantTargetOwners    clientId -> uid of the Keymint resource that must own that client for
+ *                             its roles in {@code clientRoles} to be granted (audience grants); a
+ *                             client not named here is governed by KEYMINT_GRANTABLE_ROLES
  */
 public record DesiredClient(
     String realm,
@@ -28,7 +32,18 @@ public record DesiredClient(
     SortedMap<String, SortedSet<String>> clientRoles,
     List<String> defaultClientScopes,
     List<String> optionalClientScopes,
-    OwnerMark owner) {
+    OwnerMark owner,
+    SortedMap<String, String> grantTargetOwners) {
+
+  /** A client whose grants are governed by KEYMINT_GRANTABLE_ROLES alone (a ClientApplication's). */
+  public DesiredClient(String realm, String clientId, String description, boolean publicClient, boolean standardFlow,
+      boolean directAccessGrants, List<String> redirectUris, List<String> webOrigins, Integer accessTokenLifespanSeconds,
+      SortedSet<String> definedRoles, SortedSet<String> realmRoles, SortedMap<String, SortedSet<String>> clientRoles,
+      List<String> defaultClientScopes, List<String> optionalClientScopes, OwnerMark owner) {
+    this(realm, clientId, description, publicClient, standardFlow, directAccessGrants, redirectUris, webOrigins,
+        accessTokenLifespanSeconds, definedRoles, realmRoles, clientRoles, defaultClientScopes, optionalClientScopes,
+        owner, new TreeMap<>());
+  }
 
   /** Confidential clients always have a service account (client_credentials), holding only the listed roles. */
   public boolean serviceAccount() {

@@ -320,7 +320,7 @@ class ClientApplicationIT {
       // exactly what the reconciler does before it writes the Secret, then "crash"
       ClientApplicationModel model = ClientApplicationModel.from(app, keymint.config(),
           new RolePolicy(keymint.config().grantableRoles()));
-      try (KeycloakGateway gateway = new KeycloakGateway(keymint.config().keycloak(), new io.keymint.observe.KeymintMetrics())) {
+      try (KeycloakGateway gateway = new KeycloakGateway(keymint.config().keycloak(), new io.keymint.keycloak.RolePolicy(keymint.config().grantableRoles()), new io.keymint.observe.KeymintMetrics())) {
         gateway.ensureClient(model.client());
       }
       assertThat(keymint.secret(namespace, "interrupted-client")).isNull();

@@ -42,9 +42,12 @@ public final class CrdSchema {
     }
   }
 
-  /** The schema node at a dotted property path, e.g. {@code spec.grant}. */
+  /** The schema node at a dotted property path, e.g. {@code spec.grant}; the empty path is the root. */
   public JsonNode at(String path) {
     JsonNode node = schema;
+    if (path.isEmpty()) { // the resource's root
+      return node;
+    }
     for (String part : path.split("\\.")) {
       node = node.path("properties").path(part);
     }

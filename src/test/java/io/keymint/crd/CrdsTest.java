@@ -48,12 +48,25 @@ class CrdsTest {
   @Test
   void clientApplicationRealmAndClientIdAreImmutable() {
     CrdSchema crd = CrdSchema.load("clientapplications");
-    var old = yaml("{realm: apps, clientId: a}");
-    assertThat(crd.violations("spec", yaml("{realm: apps, clientId: a, description: changed}"), old)).isEmpty();
-    assertThat(crd.violations("spec", yaml("{realm: other, clientId: a}"), old)).containsExactly("realm is immutable");
-    assertThat(crd.violations("spec", yaml("{clientId: a}"), old)).containsExactly("realm is immutable");
-    assertThat(crd.violations("spec", yaml("{realm: apps, clientId: b}"), old)).containsExactly("clientId is immutable");
-    assertThat(crd.violations("spec", yaml("{}"), yaml("{}"))).isEmpty();
+    var old = yaml("{spec: {realm: apps, clientId: a}}");
+    assertThat(crd.violations("", yaml("{spec: {realm: apps, clientId: a, description: changed}}"), old)).isEmpty();
+    assertThat(crd.violations("", yaml("{spec: {realm: other, clientId: a}}"), old)).containsExactly("spec.realm is immutable");
+    assertThat(crd.violations("", yaml("{spec: {clientId: a}}"), old)).containsExactly("spec.realm is immutable");
+    assertThat(crd.violations("", yaml("{spec: {realm: apps, clientId: b}}"), old)).containsExactly("spec.clientId is immutable");
+    assertThat(crd.violations("", yaml("{spec: {}}"), yaml("{spec: {}}"))).isEmpty();
+    assertThat(crd.violations("", yaml("{metadata: {name: x}}"), yaml("{metadata: {name: x}}"))).isEmpty();
+  }
+
+  @Test
+  void clientApplicationCreatedWithoutSpecCannotBeRenamedLater() {
+    CrdSchema crd = CrdSchema.load("clientapplications");
+    var noSpec = yaml("{metadata: {name: x}}");
+    assertThat(crd.violations("", yaml("{spec: {clientId: realm-management, roles: [manage-users]}}"), noSpec))
+        .containsExactly("spec.clientId is immutable");
+    assertThat(crd.violations("", yaml("{spec: {realm: master}}"), noSpec)).containsExactly("spec.realm is immutable");
+    assertThat(crd.violations("", yaml("{spec: {description: fine, roles: [read]}}"), noSpec)).isEmpty();
+    assertThat(crd.violations("", yaml("{spec: {clientId: b}}"), yaml("{spec: {description: no clientId}}")))
+        .containsExactly("spec.clientId is immutable");
   }
 
   @Test
