@@ -13,6 +13,7 @@ import io.keymint.keycloak.RolePolicy;
 import io.keymint.oauth.TokenEndpoint;
 import io.keymint.observe.HealthServer;
 import io.keymint.observe.KeymintMetrics;
+import io.keymint.platformtoken.FingerprintKey;
 import io.keymint.platformtoken.PlatformTokenReconciler;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -66,12 +67,21 @@ public final class KeymintOperator implements AutoCloseable {
             : null));
     operator.register(new ClientApplicationReconciler(config, keycloak, clock), o -> watch(o, config));
     operator.register(new AppTokenReconciler(config, keycloak, tokens, clock, metrics), o -> watch(o, config));
-    operator.register(new PlatformTokenReconciler(config, tokens, clock, metrics), o -> watch(o, config));
+    FingerprintKey fingerprints = FingerprintKey.loadOrCreate(client, operatorNamespace(client));
+    operator.register(new PlatformTokenReconciler(config, tokens, fingerprints, clock, metrics), o -> watch(o, config));
     operator.start();
     HealthServer http = HealthServer.start(config.httpPort(),
         () -> operator.getRuntimeInfo().isStarted() && operator.getRuntimeInfo().allEventSourcesAreHealthy(),
         metrics::scrape);
     return new KeymintOperator(operator, keycloak, tokens, http);
+  }
+
+  /**
+   * Keymint's own namespace (its fingerprint key lives there): the pod's namespace in a cluster,
+   * else the kubeconfig context's, else {@code default}, as kubectl does.
+   */
+  private static String operatorNamespace(KubernetesClient client) {
+    return client.getNamespace() != null ? client.getNamespace() : "default";
   }
 
   /** This replica's name in the lease: the pod's host name, made unique. */

@@ -26,6 +26,7 @@ import io.keymint.kube.Caches;
 import io.keymint.kube.Hashes;
 import io.keymint.kube.OutputSecrets;
 import io.keymint.kube.ReconcileException;
+import io.keymint.kube.SecretInformers;
 import io.keymint.kube.Selectors;
 import io.keymint.kube.Times;
 import io.keymint.oauth.TokenEndpoint;
@@ -76,11 +77,6 @@ public class AppTokenReconciler extends TokenReconciler<AppToken, AppTokenStatus
   @Override
   public List<EventSource<?, AppToken>> prepareEventSources(EventSourceContext<AppToken> context) {
     IndexedResourceCache<AppToken> primaries = context.getPrimaryCache();
-    // Every Secret in the watched namespaces: our token Secrets, and the credentials AppTokens reference.
-    var secrets = InformerEventSourceConfiguration.from(Secret.class, AppToken.class)
-        .withSecondaryToPrimaryMapper(Caches.ownedOrReferenced(primaries, AppTokenReconciler::referencedSecrets))
-        .withNamespacesInheritedFromController()
-        .build();
     // ClientApplications: the one an AppToken refers to, and those its audience selects (or selected).
     var applications = InformerEventSourceConfiguration.from(ClientApplication.class, AppToken.class)
         .withSecondaryToPrimaryMapper((ClientApplication app) -> primaries.list(app.getMetadata().getNamespace())
@@ -88,7 +84,8 @@ public class AppTokenReconciler extends TokenReconciler<AppToken, AppTokenStatus
             .map(ResourceID::fromResource).collect(Collectors.toSet()))
         .withNamespacesInheritedFromController()
         .build();
-    return List.of(new InformerEventSource<>(secrets, context), new InformerEventSource<>(applications, context));
+    return List.of(SecretInformers.own(context, OutputSecrets.SELECTOR, AppTokenReconciler::referencedSecrets),
+        SecretInformers.others(context, AppTokenReconciler::referencedSecrets), new InformerEventSource<>(applications, context));
   }
 
   @Override
@@ -180,7 +177,7 @@ public class AppTokenReconciler extends TokenReconciler<AppToken, AppTokenStatus
     AppTokenSpec.CredentialsSecretRef ref = token.getSpec().clientCredentials.secretRef;
     String idKey = ref.clientIdKey == null ? "client_id" : ref.clientIdKey;
     String secretKey = ref.clientSecretKey == null ? "client_secret" : ref.clientSecretKey;
-    Secret secret = Caches.get(context, Secret.class, token.getMetadata().getNamespace(), ref.name);
+    Secret secret = SecretInformers.read(context, token.getMetadata().getNamespace(), ref.name);
     if (secret == null) {
       throw ReconcileException.permanent(Reasons.SECRET_NOT_FOUND, "Secret '" + ref.name + "' not found");
     }

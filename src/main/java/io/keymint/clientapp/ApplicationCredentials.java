@@ -6,6 +6,7 @@ import io.keymint.api.Reasons;
 import io.keymint.kube.Caches;
 import io.keymint.kube.OutputSecrets;
 import io.keymint.kube.ReconcileException;
+import io.keymint.kube.SecretInformers;
 import java.net.URI;
 import java.util.Map;
 
@@ -28,7 +29,7 @@ public record ApplicationCredentials(URI tokenUrl, String clientId, String clien
     if (app.getStatus() == null || !app.getStatus().isReady() || app.getStatus().secretName == null) {
       throw notReady("ClientApplication '" + name + "' is not Ready yet");
     }
-    Secret secret = Caches.get(context, Secret.class, namespace, app.getStatus().secretName);
+    Secret secret = SecretInformers.cached(context, namespace, app.getStatus().secretName);
     if (secret == null) {
       throw notReady("the Secret of ClientApplication '" + name + "' is not there yet");
     }

@@ -24,6 +24,7 @@ import io.keymint.kube.Outcome;
 import io.keymint.kube.OutputSecrets;
 import io.keymint.kube.ReconcileException;
 import io.keymint.kube.ReconcileResult;
+import io.keymint.kube.SecretInformers;
 import io.keymint.kube.StatusUpdates;
 import io.keymint.kube.Times;
 import java.time.Clock;
@@ -32,6 +33,7 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -66,12 +68,7 @@ public class ClientApplicationReconciler implements Reconciler<ClientApplication
 
   @Override
   public List<EventSource<?, ClientApplication>> prepareEventSources(EventSourceContext<ClientApplication> context) {
-    var secrets = InformerEventSourceConfiguration.from(Secret.class, ClientApplication.class)
-        .withLabelSelector(OutputSecrets.selectorFor(ClientApplication.KIND))
-        .withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(ClientApplication.class))
-        .withNamespacesInheritedFromController()
-        .build();
-    return List.of(new InformerEventSource<>(secrets, context));
+    return List.of(SecretInformers.own(context, OutputSecrets.selectorFor(ClientApplication.KIND), app -> Set.of()));
   }
 
   @Override

@@ -46,6 +46,11 @@ public final class KeycloakGateway implements AutoCloseable {
   /** The realm-management roles Keymint's admin client needs (README, "Keycloak permissions"). */
   public static final List<String> REQUIRED_ADMIN_ROLES =
       List.of("manage-clients", "manage-users", "view-realm");
+  /**
+   * Needed in addition only when ClientApplications grant realm roles: Keycloak 26.7 puts a realm role
+   * into a client's scope (fullScopeAllowed is off) only for an admin with this role.
+   */
+  public static final String REALM_ROLE_GRANTS_ADMIN_ROLE = "manage-realm";
   static final String LIFESPAN_ATTRIBUTE = "access.token.lifespan";
 
   private final String baseUrl;

@@ -100,11 +100,25 @@ final class RoleGrants {
         admin.call("reading the role mappings of " + clientId, mappings::getAll), resolved, "roles of " + clientId);
   }
 
-  /** Makes the client's scope mappings exactly the resolved roles. */
+  /**
+   * Makes the client's scope mappings exactly the resolved roles. Keycloak (26.7) lets an admin put a
+   * realm role into a client's scope only with {@code manage-realm}: that is asked for only when the
+   * spec grants realm roles, and its absence is named in the condition.
+   */
   void syncScope(ClientResource client, Resolved resolved, String clientId) {
     RoleMappingResource scope = client.getScopeMappings();
-    sync(scope.realmLevel(), scope::clientLevel,
-        admin.call("reading the scope mappings of " + clientId, scope::getAll), resolved, "scope of " + clientId);
+    try {
+      sync(scope.realmLevel(), scope::clientLevel,
+          admin.call("reading the scope mappings of " + clientId, scope::getAll), resolved, "scope of " + clientId);
+    } catch (ReconcileException e) {
+      if (!Reasons.FORBIDDEN.equals(e.reason()) || !e.getMessage().contains("realm scope of")) {
+        throw e;
+      }
+      throw ReconcileException.permanent(Reasons.FORBIDDEN, "Keycloak refused to put the realm roles "
+          + resolved.realmRoles().stream().map(RoleRepresentation::getName).toList() + " into the scope of client '"
+          + clientId + "': granting realm roles needs the realm-management role "
+          + KeycloakGateway.REALM_ROLE_GRANTS_ADMIN_ROLE + " on Keymint's admin client (or grant client roles instead)");
+    }
   }
 
   private void sync(RoleScopeResource realmLevel, java.util.function.Function<String, RoleScopeResource> clientLevel,

@@ -27,18 +27,6 @@ public final class Caches {
     return informer(context, type).list(namespace).toList();
   }
 
-  /**
-   * Maps a Secret to the primaries of its namespace that own it or name it among their
-   * references: an event on either reaches them.
-   */
-  public static <P extends HasMetadata> SecondaryToPrimaryMapper<Secret> ownedOrReferenced(
-      IndexedResourceCache<P> primaries, Function<P, Collection<String>> referencedSecrets) {
-    return secret -> primaries.list(secret.getMetadata().getNamespace())
-        .filter(p -> OutputSecrets.isOwnedBy(secret, p) || referencedSecrets.apply(p).contains(secret.getMetadata().getName()))
-        .map(ResourceID::fromResource)
-        .collect(Collectors.toSet());
-  }
-
   @SuppressWarnings("unchecked")
   private static <R extends HasMetadata> InformerEventSource<R, ?> informer(Context<?> context, Class<R> type) {
     return (InformerEventSource<R, ?>) context.eventSourceRetriever().getEventSourceFor(type);

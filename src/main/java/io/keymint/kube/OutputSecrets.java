@@ -41,9 +41,11 @@ public final class OutputSecrets {
   /** Output Secrets for a reconcile: its client and its Secret informer. */
   @SuppressWarnings("unchecked")
   public static OutputSecrets of(Context<?> context) {
-    return new OutputSecrets(context.getClient(),
-        (InformerEventSource<Secret, ?>) context.eventSourceRetriever().getEventSourceFor(Secret.class));
+    return new OutputSecrets(context.getClient(), SecretInformers.ownInformer(context));
   }
+
+  /** The label selector of every Secret Keymint writes. */
+  public static final String SELECTOR = Labels.MANAGED_BY + "=" + Labels.MANAGED_BY_VALUE;
 
   /** The label selector of the Secrets a kind owns (what its informer watches). */
   public static String selectorFor(String kind) {

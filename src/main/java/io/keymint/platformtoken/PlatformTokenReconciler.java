@@ -19,6 +19,7 @@ import io.keymint.kube.Caches;
 import io.keymint.kube.Hashes;
 import io.keymint.kube.OutputSecrets;
 import io.keymint.kube.ReconcileException;
+import io.keymint.kube.SecretInformers;
 import io.keymint.kube.Times;
 import io.keymint.oauth.TokenEndpoint;
 import io.keymint.observe.KeymintMetrics;
@@ -50,20 +51,19 @@ public class PlatformTokenReconciler extends TokenReconciler<PlatformToken, Plat
 
   private final TokenEndpoint tokens;
   private final TokenUrlPolicy tokenUrlPolicy;
+  private final FingerprintKey fingerprints;
 
-  public PlatformTokenReconciler(OperatorConfig config, TokenEndpoint tokens, Clock clock, KeymintMetrics metrics) {
+  public PlatformTokenReconciler(OperatorConfig config, TokenEndpoint tokens, FingerprintKey fingerprints, Clock clock,
+      KeymintMetrics metrics) {
     super(clock, metrics);
     this.tokens = tokens;
+    this.fingerprints = fingerprints;
     this.tokenUrlPolicy = new TokenUrlPolicy(config.tokenUrlHosts(), config.allowHttp());
   }
 
   @Override
   public List<EventSource<?, PlatformToken>> prepareEventSources(EventSourceContext<PlatformToken> context) {
     IndexedResourceCache<PlatformToken> primaries = context.getPrimaryCache();
-    var secrets = InformerEventSourceConfiguration.from(Secret.class, PlatformToken.class)
-        .withSecondaryToPrimaryMapper(Caches.ownedOrReferenced(primaries, PlatformTokenReconciler::referencedSecrets))
-        .withNamespacesInheritedFromController()
-        .build();
     var applications = InformerEventSourceConfiguration.from(ClientApplication.class, PlatformToken.class)
         .withSecondaryToPrimaryMapper((ClientApplication app) -> primaries.list(app.getMetadata().getNamespace())
             .filter(t -> t.getSpec() != null && t.getSpec().clientApplicationRef != null
@@ -71,7 +71,8 @@ public class PlatformTokenReconciler extends TokenReconciler<PlatformToken, Plat
             .map(ResourceID::fromResource).collect(Collectors.toSet()))
         .withNamespacesInheritedFromController()
         .build();
-    return List.of(new InformerEventSource<>(secrets, context), new InformerEventSource<>(applications, context));
+    return List.of(SecretInformers.own(context, OutputSecrets.SELECTOR, PlatformTokenReconciler::referencedSecrets),
+        SecretInformers.others(context, PlatformTokenReconciler::referencedSecrets), new InformerEventSource<>(applications, context));
   }
 
   @Override
@@ -79,7 +80,8 @@ public class PlatformTokenReconciler extends TokenReconciler<PlatformToken, Plat
     PlatformTokenModel model = PlatformTokenModel.from(token, tokenUrlPolicy);
     Endpoint endpoint = endpoint(token, model, context);
     Credential credential = credential(token, model, context);
-    StateSecret state = new StateSecret(context.getClient(), OutputSecrets.of(context), token, model.stateSecretName());
+    StateSecret state = new StateSecret(context.getClient(), OutputSecrets.of(context), token, model.stateSecretName(),
+        fingerprints);
     TokenSource source = new TokenSource(
         Hashes.of("platform", endpoint.version(), credential.version(), model.grant().name(), model.scope()),
         () -> mint(token, model, endpoint, credential, state, now));
@@ -228,7 +230,7 @@ public class PlatformTokenReconciler extends TokenReconciler<PlatformToken, Plat
   }
 
   private static Secret requireSecret(Context<PlatformToken> context, String namespace, String name) {
-    Secret secret = Caches.get(context, Secret.class, namespace, name);
+    Secret secret = SecretInformers.read(context, namespace, name);
     if (secret == null) {
       throw ReconcileException.permanent(Reasons.SECRET_NOT_FOUND, "Secret '" + name + "' not found");
     }

@@ -8,7 +8,7 @@ import java.util.Map;
 
 /**
  * The operator-owned Secret where Keymint keeps the newest refresh token a provider returned,
- * with a fingerprint of the user's credential it descends from. Owned by the PlatformToken,
+ * with a fingerprint (a keyed HMAC, {@link FingerprintKey}) of the user's credential it descends from. Owned by the PlatformToken,
  * labelled like every Keymint Secret, never the user's Secret and never meant to be mounted. When
  * the user puts a different credential into their own Secret, that one wins.
  */
@@ -21,12 +21,14 @@ final class StateSecret {
   private final OutputSecrets secrets;
   private final PlatformToken owner;
   private final String name;
+  private final FingerprintKey fingerprints;
 
-  StateSecret(KubernetesClient client, OutputSecrets secrets, PlatformToken owner, String name) {
+  StateSecret(KubernetesClient client, OutputSecrets secrets, PlatformToken owner, String name, FingerprintKey fingerprints) {
     this.client = client;
     this.secrets = secrets;
     this.owner = owner;
     this.name = name;
+    this.fingerprints = fingerprints;
   }
 
   /**
@@ -40,13 +42,13 @@ final class StateSecret {
       return null;
     }
     Map<String, String> data = OutputSecrets.decode(state);
-    return fingerprint(userCredential).equals(data.get(DESCENDS_FROM)) ? data.get(REFRESH_TOKEN) : null;
+    return descendsFrom(data.get(DESCENDS_FROM), userCredential) ? data.get(REFRESH_TOKEN) : null;
   }
 
   /** Keeps a refresh token the provider returned; true when it was a new one. */
   boolean keep(String refreshToken, String userCredential) {
     Secret current = current();
-    Map<String, String> data = Map.of(REFRESH_TOKEN, refreshToken, DESCENDS_FROM, fingerprint(userCredential));
+    Map<String, String> data = Map.of(REFRESH_TOKEN, refreshToken, DESCENDS_FROM, fingerprints.of(userCredential));
     if (current != null && refreshToken.equals(OutputSecrets.decode(current).get(REFRESH_TOKEN))) {
       return false;
     }
@@ -58,8 +60,12 @@ final class StateSecret {
     return client.secrets().inNamespace(owner.getMetadata().getNamespace()).withName(name).get();
   }
 
-  /** Stored only in this operator-owned Secret, next to the token it describes. */
-  private static String fingerprint(String credential) {
-    return Hashes.of("credential", credential);
+  /**
+   * Whether a recorded fingerprint is the user's credential's: a keyed HMAC, or the bare hash that
+   * Keymint 0.1 recorded (accepted so an upgrade keeps the refresh tokens it kept; the next rotation
+   * records an HMAC).
+   */
+  private boolean descendsFrom(String recorded, String userCredential) {
+    return fingerprints.of(userCredential).equals(recorded) || Hashes.of("credential", userCredential).equals(recorded);
   }
 }

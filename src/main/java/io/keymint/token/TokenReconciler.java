@@ -14,6 +14,7 @@ import io.keymint.kube.Caches;
 import io.keymint.kube.OutputSecrets;
 import io.keymint.kube.ReconcileException;
 import io.keymint.kube.ReconcileResult;
+import io.keymint.kube.SecretInformers;
 import io.keymint.kube.StatusUpdates;
 import io.keymint.kube.Times;
 import io.keymint.observe.KeymintMetrics;
@@ -69,7 +70,7 @@ public abstract class TokenReconciler<R extends CustomResource<?, S>, S extends 
     ReconcileResult result;
     try {
       Plan plan = plan(resource, context, now);
-      Secret current = Caches.get(context, Secret.class, resource.getMetadata().getNamespace(), plan.secretName());
+      Secret current = SecretInformers.cached(context, resource.getMetadata().getNamespace(), plan.secretName());
       result = new TokenKeeper(context.getClient(), OutputSecrets.of(context), clock, ThreadLocalRandom.current()::nextDouble, metrics)
           .keep(new TokenKeeper.Target(resource, status, plan.secretName(),
               plan.secret() == null ? null : plan.secret().template, plan.refresh(), plan.rolloutRestart(), current,

@@ -35,9 +35,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.keycloak.representations.idm.ClientRepresentation;
-import org.keycloak.representations.idm.CredentialRepresentation;
 import org.keycloak.representations.idm.RealmRepresentation;
-import org.keycloak.representations.idm.UserRepresentation;
 
 /** PlatformToken end to end: every grant against a real Keycloak, the API key against an IAM stand-in. */
 @ExtendWith(KeycloakExtension.class)
@@ -234,7 +232,7 @@ class PlatformTokenIT {
       cli.setPublicClient(true);
       cli.setDirectAccessGrantsEnabled(true);
       rotating.admin().clients().create(cli).close();
-      user(rotating, "hank");
+      rotating.createUser("hank");
       var login = rotating.password("cli", null, "hank", password("hank"), "openid offline_access");
       KeymintFixture.SECRETS_SEEN.add(login.refreshToken());
       userSecret("hank-offline", Map.of("token", login.refreshToken()));
@@ -288,33 +286,12 @@ class PlatformTokenIT {
   // --- helpers -------------------------------------------------------------------------------
 
   static String password(String user) {
-    String password = "pw-" + user + "-" + Integer.toHexString(user.hashCode()) + "-Secret!";
-    KeymintFixture.SECRETS_SEEN.add(password);
-    return password;
+    return TestRealm.passwordOf(user);
   }
 
   /** A user with a password and a complete profile (so password grants need no required action). */
   static String user(String username) {
-    return user(realm, username);
-  }
-
-  static String user(TestRealm realm, String username) {
-    if (realm.admin().users().search(username, true).isEmpty()) {
-      UserRepresentation user = new UserRepresentation();
-      user.setUsername(username);
-      user.setEnabled(true);
-      user.setEmail(username + "@example.com");
-      user.setEmailVerified(true);
-      user.setFirstName(username);
-      user.setLastName("Tester");
-      CredentialRepresentation credential = new CredentialRepresentation();
-      credential.setType(CredentialRepresentation.PASSWORD);
-      credential.setValue(password(username));
-      credential.setTemporary(false);
-      user.setCredentials(List.of(credential));
-      realm.admin().users().create(user).close();
-    }
-    return username;
+    return realm.createUser(username);
   }
 
   /** An offline token, obtained the way the README tells users to: a password grant with offline_access. */

@@ -22,7 +22,9 @@ import org.keycloak.admin.client.CreatedResponseUtil;
 import org.keycloak.admin.client.resource.ClientResource;
 import org.keycloak.admin.client.resource.RealmResource;
 import org.keycloak.representations.idm.ClientRepresentation;
+import org.keycloak.representations.idm.CredentialRepresentation;
 import org.keycloak.representations.idm.RoleRepresentation;
+import org.keycloak.representations.idm.UserRepresentation;
 
 /**
  * A realm created for one test class by {@link KeycloakExtension}, with the least-privileged
@@ -145,6 +147,33 @@ public final class TestRealm {
   /** How many clients have this client id (0 or 1 in a healthy realm). */
   public int countClients(String clientId) {
     return admin.clients().findByClientId(clientId).size();
+  }
+
+  /** A user with a password ({@link #passwordOf}) and a complete profile, so password grants need no required action. */
+  public String createUser(String username) {
+    if (admin.users().search(username, true).isEmpty()) {
+      UserRepresentation user = new UserRepresentation();
+      user.setUsername(username);
+      user.setEnabled(true);
+      user.setEmail(username + "@example.com");
+      user.setEmailVerified(true);
+      user.setFirstName(username);
+      user.setLastName("Tester");
+      CredentialRepresentation credential = new CredentialRepresentation();
+      credential.setType(CredentialRepresentation.PASSWORD);
+      credential.setValue(passwordOf(username));
+      credential.setTemporary(false);
+      user.setCredentials(List.of(credential));
+      admin.users().create(user).close();
+    }
+    return username;
+  }
+
+  /** The password {@link #createUser} gives a user; remembered for the log leak check. */
+  public static String passwordOf(String username) {
+    String password = "pw-" + username + "-" + Integer.toHexString(username.hashCode()) + "-Secret!";
+    KeymintFixture.SECRETS_SEEN.add(password);
+    return password;
   }
 
   /** Creates a plain realm role. */
