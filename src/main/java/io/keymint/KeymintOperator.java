@@ -8,7 +8,9 @@ import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
 import io.keymint.apptoken.AppTokenReconciler;
 import io.keymint.clientapp.ClientApplicationReconciler;
 import io.keymint.config.OperatorConfig;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.keymint.keycloak.KeycloakGateway;
+import io.keymint.kube.UserChanges;
 import io.keymint.keycloak.RolePolicy;
 import io.keymint.oauth.TokenEndpoint;
 import io.keymint.observe.HealthServer;
@@ -95,7 +97,9 @@ public final class KeymintOperator implements AutoCloseable {
     return host + "-" + UUID.randomUUID().toString().substring(0, 8);
   }
 
-  private static void watch(ControllerConfigurationOverrider<?> overrider, OperatorConfig config) {
+  /** Where each controller watches, and which updates of its resources start a reconcile (not its own status writes). */
+  private static <R extends HasMetadata> void watch(ControllerConfigurationOverrider<R> overrider, OperatorConfig config) {
+    overrider.withOnUpdateFilter(UserChanges.filter());
     if (!config.watchNamespaces().isEmpty()) {
       overrider.settingNamespaces(new HashSet<>(config.watchNamespaces()));
     }

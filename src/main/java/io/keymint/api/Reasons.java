@@ -23,6 +23,8 @@ public final class Reasons {
   public static final String REDIRECT_URI_NOT_ALLOWED = "RedirectUriNotAllowed";
   public static final String CLIENT_SCOPE_NOT_ALLOWED = "ClientScopeNotAllowed";
   public static final String KUBERNETES_API_ERROR = "KubernetesApiError";
+  /** Another Keymint process holds the right to present this PlatformToken's refresh token right now. */
+  public static final String REFRESH_IN_PROGRESS = "RefreshInProgress";
 
   private Reasons() {}
 }

@@ -14,8 +14,8 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @ShortNames("kat")
 @Categories("keymint")
 @AdditionalPrinterColumn(name = "Ready", jsonPath = ".status.conditions[?(@.type==\"Ready\")].status", type = AdditionalPrinterColumn.Type.STRING)
-@AdditionalPrinterColumn(name = "Expires", jsonPath = ".status.expiresAt", type = AdditionalPrinterColumn.Type.DATE)
-@AdditionalPrinterColumn(name = "Refresh", jsonPath = ".status.refreshAt", type = AdditionalPrinterColumn.Type.DATE)
+@AdditionalPrinterColumn(name = "Expires", jsonPath = ".status.expiresAt", type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(name = "Refresh", jsonPath = ".status.refreshAt", type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
 public class AppToken extends CustomResource<AppTokenSpec, AppTokenStatus> implements Namespaced {
   public static final String KIND = "AppToken";

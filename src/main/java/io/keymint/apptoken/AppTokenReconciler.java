@@ -144,27 +144,32 @@ public class AppTokenReconciler extends TokenReconciler<AppToken, AppTokenStatus
     DesiredClient desired = new DesiredClient(realm, clientId, "Keymint AppToken " + token.getMetadata().getNamespace()
         + "/" + token.getMetadata().getName(), false, false, false, List.of(), List.of(), null, new TreeSet<>(),
         new TreeSet<>(), audience.grants(), null, null, ownerMark(token), audience.owners());
-    Instant lastSync = Times.parse(status.lastSyncTime);
-    if (status.clientUuid == null || !desired.hash().equals(status.clientHash) || lastSync == null
-        || !now.isBefore(lastSync.plus(config.resyncInterval()))) {
-      status.clientUuid = keycloak.ensureClient(desired);
-      status.clientHash = desired.hash();
-      status.lastSyncTime = Times.format(now);
-    }
     String rotation = token.getMetadata().getAnnotations() == null ? null
         : token.getMetadata().getAnnotations().get(Labels.ROTATE_SECRET);
-    if (rotation != null && !rotation.equals(status.lastRotationRequest) && status.lastRotationRequest != null) {
-      keycloak.regenerateSecret(realm, status.clientUuid);
-      log.info("AppToken {}/{}: rotated the secret of client {}", token.getMetadata().getNamespace(),
-          token.getMetadata().getName(), clientId);
-    }
-    status.lastRotationRequest = rotation == null ? "" : rotation;
-    status.clientId = clientId;
-    status.matchedApplications = audience.names();
-    String uuid = status.clientUuid;
-    String hash = Hashes.of("audience", desired.hash(), status.clientUuid, rotation, model.scope());
-    return new TokenSource(hash, () -> tokens.request(TokenRequest.clientCredentials(URI.create(keycloak.tokenUrl(realm)),
-        clientId, keycloak.readSecret(realm, uuid), AuthMethod.ClientSecretBasic, model.scope())));
+    Secret tokenSecret = SecretInformers.cached(context, token.getMetadata().getNamespace(), model.secretName());
+    String rotationAnswered = tokenSecret == null || tokenSecret.getMetadata().getAnnotations() == null ? null
+        : tokenSecret.getMetadata().getAnnotations().get(Labels.ROTATION_ANSWERED);
+    String hash = Hashes.of("audience", desired.hash(), rotation, model.scope());
+    return new TokenSource(hash, () -> {
+      // Keycloak is written only here, when a token is minted: the dedicated client and its grants
+      // follow the audience, and a rotation asked for is answered once (recorded on the token Secret).
+      Instant lastSync = Times.parse(status.lastSyncTime);
+      if (status.clientUuid == null || !desired.hash().equals(status.clientHash) || lastSync == null
+          || !now.isBefore(lastSync.plus(config.resyncInterval()))) {
+        status.clientUuid = keycloak.ensureClient(desired);
+        status.clientHash = desired.hash();
+        status.lastSyncTime = Times.format(now);
+      }
+      status.clientId = clientId; // named only now that Keycloak showed our mark on it
+      status.matchedApplications = audience.names();
+      if (rotation != null && !rotation.equals(rotationAnswered) && tokenSecret != null) {
+        keycloak.regenerateSecret(realm, status.clientUuid);
+        log.info("AppToken {}/{}: rotated the secret of client {}", token.getMetadata().getNamespace(),
+            token.getMetadata().getName(), clientId);
+      }
+      return tokens.request(TokenRequest.clientCredentials(URI.create(keycloak.tokenUrl(realm)), clientId,
+          keycloak.readSecret(realm, status.clientUuid), AuthMethod.ClientSecretBasic, model.scope()));
+    }, rotation == null ? Map.of() : Map.of(Labels.ROTATION_ANSWERED, rotation));
   }
 
   private static OwnerMark ownerMark(AppToken token) {

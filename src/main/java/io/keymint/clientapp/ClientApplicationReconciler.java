@@ -49,8 +49,6 @@ public class ClientApplicationReconciler implements Reconciler<ClientApplication
   private static final Logger log = LoggerFactory.getLogger(ClientApplicationReconciler.class);
   static final Duration STALLED_RECHECK = Duration.ofMinutes(5);
   static final List<String> SECRET_KEYS = List.of("client_id", "client_secret", "issuer_url", "token_url", "realm");
-  /** On the output Secret: the keymint.io/rotate-secret value its client secret answered. */
-  static final String ROTATION_ANSWERED = "keymint.io/rotation-answered";
   /** On the output Secret: when its client secret was last regenerated. */
   static final String ROTATED_AT = "keymint.io/rotated-at";
 
@@ -77,6 +75,10 @@ public class ClientApplicationReconciler implements Reconciler<ClientApplication
     app.setStatus(status);
     String before = StatusUpdates.snapshot(status);
     Instant now = clock.instant();
+    Instant retryAt = retryAt(app, status);
+    if (retryAt != null && now.isBefore(retryAt)) { // backing off, and nothing a user changed since the failure
+      return StatusUpdates.finish(context, app, status, before, new ReconcileResult(null, Duration.between(now, retryAt)), now);
+    }
     Outcome outcome;
     Duration next;
     try {
@@ -96,11 +98,28 @@ public class ClientApplicationReconciler implements Reconciler<ClientApplication
         status.clientUuid = null;
         status.clientHash = null;
       }
-      ReconcileResult failure = StatusUpdates.failure(app, status, e, now, STALLED_RECHECK);
+      ReconcileResult failure = StatusUpdates.failure(status, e, now, STALLED_RECHECK);
+      outcome = failure.outcome();
+      next = failure.next();
+    } catch (RuntimeException e) {
+      ReconcileResult failure = StatusUpdates.unexpected(app, status, e, now);
       outcome = failure.outcome();
       next = failure.next();
     }
-    return StatusUpdates.finish(app, status, before, outcome, now, next, context.getClient());
+    return StatusUpdates.finish(context, app, status, before, new ReconcileResult(outcome, next), now);
+  }
+
+  /**
+   * After a transient failure: the earliest next attempt (the backoff without its jitter), unless
+   * the spec or the rotation annotation changed since; else null.
+   */
+  private static Instant retryAt(ClientApplication app, ClientApplicationStatus status) {
+    Instant failed = Times.parse(status.lastFailureTime);
+    long generation = app.getMetadata().getGeneration() == null ? 0 : app.getMetadata().getGeneration();
+    boolean unchanged = status.observedGeneration != null && status.observedGeneration == generation
+        && java.util.Objects.equals(annotation(app, Labels.ROTATE_SECRET), status.lastRotationRequest);
+    return status.failedAttempts == null || status.failedAttempts < 1 || failed == null || !unchanged ? null
+        : failed.plus(Backoff.base(status.failedAttempts));
   }
 
   /**
@@ -138,7 +157,7 @@ public class ClientApplicationReconciler implements Reconciler<ClientApplication
     Map<String, String> recorded = current == null || current.getMetadata().getAnnotations() == null ? Map.of()
         : current.getMetadata().getAnnotations();
     String rotationRequest = annotation(app, Labels.ROTATE_SECRET);
-    String answered = recorded.getOrDefault(ROTATION_ANSWERED, status.lastRotationRequest);
+    String answered = recorded.getOrDefault(Labels.ROTATION_ANSWERED, status.lastRotationRequest);
     boolean rotationRequested = rotationRequest != null && status.clientUuid != null && !rotationRequest.equals(answered);
     Instant rotatedAt = latest(Times.parse(recorded.get(ROTATED_AT)), Times.parse(status.secretRotatedAt));
     boolean rotationDue = model.confidential() && model.rotationPeriod() != null && rotatedAt != null
@@ -185,7 +204,7 @@ public class ClientApplicationReconciler implements Reconciler<ClientApplication
     data.put("realm", model.realm());
     Map<String, String> bookkeeping = new LinkedHashMap<>();
     if (rotationRequest != null) {
-      bookkeeping.put(ROTATION_ANSWERED, rotationRequest);
+      bookkeeping.put(Labels.ROTATION_ANSWERED, rotationRequest);
     }
     if (status.secretRotatedAt != null) {
       bookkeeping.put(ROTATED_AT, status.secretRotatedAt);

@@ -12,9 +12,12 @@ public final class Backoff {
 
   /** The delay before retry number {@code attempts} (1 for the first failure). */
   public static Duration after(int attempts) {
-    long base = BASE.toMillis() << Math.min(Math.max(attempts - 1, 0), 20);
-    long capped = Math.min(base, CAP.toMillis());
-    long jitter = (long) (capped * 0.1 * ThreadLocalRandom.current().nextDouble());
-    return Duration.ofMillis(capped + jitter);
+    Duration base = base(attempts);
+    return base.plusMillis((long) (base.toMillis() * 0.1 * ThreadLocalRandom.current().nextDouble()));
+  }
+
+  /** The delay without its jitter: no retry happens earlier, whatever events arrive meanwhile. */
+  public static Duration base(int attempts) {
+    return Duration.ofMillis(Math.min(BASE.toMillis() << Math.min(Math.max(attempts - 1, 0), 20), CAP.toMillis()));
   }
 }

@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -157,28 +158,90 @@ public final class OutputSecrets {
     return existing;
   }
 
-  /** Creates the Secret or patches it to {@code desired}; does nothing when it already matches. */
+  /**
+   * Creates the Secret or patches it to {@code desired}; does nothing when it already matches. A
+   * create that meets an existing Secret (the cache was behind) reads it from the API server and
+   * patches it when it is {@code owner}'s, and reports SecretConflict when it is not.
+   */
   public boolean apply(HasMetadata owner, Secret current, Secret desired) {
     if (matches(current, desired)) {
       return false;
     }
-    var secrets = client.secrets().inNamespace(desired.getMetadata().getNamespace());
-    ResourceID primary = ResourceID.fromResource(owner);
+    String name = desired.getMetadata().getName();
     if (current == null) {
-      Secret created = secrets.resource(desired).create();
-      if (cache != null) {
-        cache.handleRecentResourceCreate(primary, created);
-      }
-    } else {
-      // The Secret is ours already (requireWritable): the patch leaves ownerReferences alone, since a
-      // merge patch replaces lists and another controller's reference must survive.
-      Secret patch = new SecretBuilder(desired).editMetadata().withOwnerReferences(List.of()).endMetadata().build();
-      Secret patched = secrets.withName(desired.getMetadata().getName()).patch(PatchContext.of(PatchType.JSON_MERGE), patch);
-      if (cache != null) {
-        cache.handleRecentResourceUpdate(primary, patched, current);
+      try {
+        Secret created = client.secrets().inNamespace(desired.getMetadata().getNamespace()).resource(desired).create();
+        if (cache != null) {
+          cache.handleRecentResourceCreate(ResourceID.fromResource(owner), created);
+        }
+        return true;
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != 409) {
+          throw KubeWrites.failure("create", "Secret", name, e);
+        }
+        current = requireWritable(owner, name, null); // there already: ours to patch, or a SecretConflict
+        if (matches(current, desired)) {
+          return false;
+        }
       }
     }
+    // The Secret is ours already (requireWritable): the patch leaves ownerReferences alone, since a
+    // merge patch replaces lists and another controller's reference must survive.
+    patch(owner, current, new SecretBuilder(desired).editMetadata().withOwnerReferences(List.of()).endMetadata().build());
     return true;
+  }
+
+  /**
+   * Merge-patches our own Secret with {@code changes} (no resourceVersion: the last writer wins, as
+   * for every write of Keymint's own output), and remembers the answer for the next reconcile.
+   */
+  public Secret patch(HasMetadata owner, Secret current, Secret changes) {
+    try {
+      return mergePatch(owner, current, changes);
+    } catch (KubernetesClientException e) {
+      throw KubeWrites.failure("patch", "Secret", changes.getMetadata().getName(), e);
+    }
+  }
+
+  /**
+   * Merge-patches our own Secret only if it is still at {@code current}'s resourceVersion (the
+   * API server checks it): an optimistic lock. Null when someone wrote it meanwhile (409).
+   */
+  public Secret patchIfUnchanged(HasMetadata owner, Secret current, Secret changes) {
+    try {
+      return mergePatch(owner, current, new SecretBuilder(changes).editMetadata()
+          .withResourceVersion(current.getMetadata().getResourceVersion()).endMetadata().build());
+    } catch (KubernetesClientException e) {
+      if (e.getCode() == 409) {
+        return null;
+      }
+      throw KubeWrites.failure("patch", "Secret", changes.getMetadata().getName(), e);
+    }
+  }
+
+  private Secret mergePatch(HasMetadata owner, Secret current, Secret changes) {
+    Secret patched = client.secrets().inNamespace(changes.getMetadata().getNamespace())
+        .withName(changes.getMetadata().getName()).patch(PatchContext.of(PatchType.JSON_MERGE), changes);
+    if (cache != null) {
+      cache.handleRecentResourceUpdate(ResourceID.fromResource(owner), patched, current);
+    }
+    return patched;
+  }
+
+  /** Creates our own Secret; null when one of that name exists already (409). */
+  public Secret createIfAbsent(HasMetadata owner, Secret desired) {
+    try {
+      Secret created = client.secrets().inNamespace(desired.getMetadata().getNamespace()).resource(desired).create();
+      if (cache != null) {
+        cache.handleRecentResourceCreate(ResourceID.fromResource(owner), created);
+      }
+      return created;
+    } catch (KubernetesClientException e) {
+      if (e.getCode() == 409) {
+        return null;
+      }
+      throw KubeWrites.failure("create", "Secret", desired.getMetadata().getName(), e);
+    }
   }
 
   public void delete(Secret secret) {

@@ -52,6 +52,10 @@ public class PlatformTokenReconciler extends TokenReconciler<PlatformToken, Plat
   private final TokenEndpoint tokens;
   private final TokenUrlPolicy tokenUrlPolicy;
   private final FingerprintKey fingerprints;
+  /** This process, as the holder of refresh-token locks. */
+  private final String holder = "keymint-" + java.util.UUID.randomUUID();
+  /** Refresh tokens the provider returned that the API server did not take yet, by PlatformToken uid. */
+  private final java.util.Map<String, Pending> pending = new java.util.concurrent.ConcurrentHashMap<>();
 
   public PlatformTokenReconciler(OperatorConfig config, TokenEndpoint tokens, FingerprintKey fingerprints, Clock clock,
       KeymintMetrics metrics) {
@@ -141,19 +145,62 @@ public class PlatformTokenReconciler extends TokenReconciler<PlatformToken, Plat
 
   private TokenResponse mint(PlatformToken token, PlatformTokenModel model, Endpoint endpoint, Credential credential,
       StateSecret state, Instant now) {
-    TokenResponse response = switch (model.grant()) {
-      case REFRESH_TOKEN -> refresh(endpoint, model, firstNonNull(state.refreshTokenFor(credential.value()),
-          credential.value()), credential, "the refresh token in " + credential.where());
-      case PASSWORD -> passwordGrant(endpoint, model, credential, state);
-      case API_KEY -> apiKey(token, endpoint, model, credential);
-    };
     PlatformTokenStatus status = token.getStatus();
-    if (model.grant() != PlatformTokenModel.Grant.API_KEY && response.refreshToken() != null
-        && state.keep(response.refreshToken(), credential.value())) {
+    if (model.grant() == PlatformTokenModel.Grant.API_KEY) {
+      TokenResponse response = apiKey(token, endpoint, model, credential);
+      status.refreshTokenExpiresAt = Times.format(response.refreshExpiresAt());
+      return response;
+    }
+    String uid = token.getMetadata().getUid();
+    Pending pending = this.pending.get(uid);
+    if (pending != null) { // a refresh token the provider gave us that did not stick yet: it goes first
+      persist(uid, lock(state, now), pending.refreshToken(), pending.credential());
+      this.pending.remove(uid);
+    }
+    StateSecret.Lease lease = lock(state, now);
+    TokenResponse response;
+    try {
+      response = model.grant() == PlatformTokenModel.Grant.REFRESH_TOKEN
+          ? refresh(endpoint, model, firstNonNull(lease.refreshTokenFor(credential.value()), credential.value()), credential,
+              "the refresh token in " + credential.where())
+          : passwordGrant(endpoint, model, credential, lease);
+    } catch (RuntimeException e) {
+      lease.release();
+      throw e;
+    }
+    if (response.refreshToken() == null) {
+      lease.release();
+    } else if (persist(uid, lease, response.refreshToken(), credential.value())) {
       status.credentialRotatedAt = Times.format(now);
     }
     status.refreshTokenExpiresAt = Times.format(response.refreshExpiresAt());
     return response;
+  }
+
+  /** A refresh token the provider returned and the API server has not taken yet. */
+  private record Pending(String refreshToken, String credential) {}
+
+  private StateSecret.Lease lock(StateSecret state, Instant now) {
+    return state.lock(holder, now).orElseThrow(() -> ReconcileException.retryable(Reasons.REFRESH_IN_PROGRESS,
+        "another Keymint process is refreshing this token right now; waiting for its result"));
+  }
+
+  /**
+   * Writes the new refresh token before anything else happens with the answer; a refused write is
+   * tried again at once, and a token that still did not stick is held in memory and written first
+   * next time (the one it replaced is spent: presenting that again would end the user's session).
+   */
+  private boolean persist(String uid, StateSecret.Lease lease, String refreshToken, String credential) {
+    try {
+      return lease.keep(refreshToken, credential);
+    } catch (ReconcileException first) {
+      try {
+        return lease.keep(refreshToken, credential);
+      } catch (ReconcileException again) {
+        pending.put(uid, new Pending(refreshToken, credential));
+        throw again;
+      }
+    }
   }
 
   private TokenResponse refresh(Endpoint endpoint, PlatformTokenModel model, String refreshToken, Credential credential,
@@ -167,8 +214,9 @@ public class PlatformTokenReconciler extends TokenReconciler<PlatformToken, Plat
   }
 
   /** The refresh token from the last password grant while it works, else the password again. */
-  private TokenResponse passwordGrant(Endpoint endpoint, PlatformTokenModel model, Credential credential, StateSecret state) {
-    String refreshToken = state.refreshTokenFor(credential.value());
+  private TokenResponse passwordGrant(Endpoint endpoint, PlatformTokenModel model, Credential credential,
+      StateSecret.Lease lease) {
+    String refreshToken = lease.refreshTokenFor(credential.value());
     if (refreshToken != null) {
       try {
         return refresh(endpoint, model, refreshToken, credential, "the kept refresh token");

@@ -4,18 +4,32 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.keymint.kube.Hashes;
 import io.keymint.kube.OutputSecrets;
+import io.keymint.kube.Times;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The operator-owned Secret where Keymint keeps the newest refresh token a provider returned,
- * with a fingerprint (a keyed HMAC, {@link FingerprintKey}) of the user's credential it descends from. Owned by the PlatformToken,
- * labelled like every Keymint Secret, never the user's Secret and never meant to be mounted. When
- * the user puts a different credential into their own Secret, that one wins.
+ * with a fingerprint (a keyed HMAC, {@link FingerprintKey}) of the user's credential it descends
+ * from. Owned by the PlatformToken, labelled like every Keymint Secret, never the user's Secret and
+ * never meant to be mounted. When the user puts a different credential into their own Secret,
+ * that one wins.
+ *
+ * <p>A refresh token may work only once (Keycloak's {@code refreshTokenMaxReuse=0}): presenting it
+ * twice ends the user's session. So a process presents it only while it holds the lock on this
+ * Secret, taken with an optimistic write (the resourceVersion read from the API server is the
+ * lock, {@link #LOCK_TIME} its expiry, so a crashed holder blocks for a minute at most), and the
+ * provider's new refresh token is written here before anything else happens with the answer.
  */
 final class StateSecret {
 
   static final String REFRESH_TOKEN = "refresh_token";
   static final String DESCENDS_FROM = "descends_from";
+  /** Annotation: the process holding the right to present the refresh token, and until when ("" when free). */
+  static final String LOCK = "keymint.io/refresh-lock";
+  static final Duration LOCK_TIME = Duration.ofSeconds(60);
 
   private final KubernetesClient client;
   private final OutputSecrets secrets;
@@ -31,33 +45,73 @@ final class StateSecret {
     this.fingerprints = fingerprints;
   }
 
-  /**
-   * The refresh token to present now: the kept one if it descends from the user's current
-   * credential, else the user's credential itself. Read from the API server, not a cache: a used
-   * refresh token must never be presented twice.
-   */
-  String refreshTokenFor(String userCredential) {
-    Secret state = current();
-    if (state == null) {
-      return null;
+  /** The state as this process locked it: the refresh token in it is ours to present, once. */
+  final class Lease {
+    private final Secret state;
+
+    private Lease(Secret state) {
+      this.state = state;
     }
-    Map<String, String> data = OutputSecrets.decode(state);
-    return descendsFrom(data.get(DESCENDS_FROM), userCredential) ? data.get(REFRESH_TOKEN) : null;
+
+    /** The kept refresh token if it descends from the user's current credential; else null (use the credential). */
+    String refreshTokenFor(String userCredential) {
+      Map<String, String> data = OutputSecrets.decode(state);
+      return descendsFrom(data.get(DESCENDS_FROM), userCredential) ? data.get(REFRESH_TOKEN) : null;
+    }
+
+    /**
+     * Writes the provider's new refresh token and frees the lock, with no resourceVersion: the old
+     * token is spent, so this one must stick whatever happened meanwhile. True when it was a new one.
+     */
+    boolean keep(String refreshToken, String userCredential) {
+      Map<String, String> data = OutputSecrets.decode(state);
+      boolean rotated = !refreshToken.equals(data.get(REFRESH_TOKEN));
+      secrets.patch(owner, state, desired(Map.of(REFRESH_TOKEN, refreshToken, DESCENDS_FROM, fingerprints.of(userCredential)),
+          ""));
+      return rotated;
+    }
+
+    /** Frees the lock without a new token (the request failed): best effort, it expires anyway. */
+    void release() {
+      try {
+        secrets.patch(owner, state, desired(OutputSecrets.decode(state), ""));
+      } catch (RuntimeException e) {
+        // the lock runs out by itself after LOCK_TIME
+      }
+    }
   }
 
-  /** Keeps a refresh token the provider returned; true when it was a new one. */
-  boolean keep(String refreshToken, String userCredential) {
-    Secret current = current();
-    Map<String, String> data = Map.of(REFRESH_TOKEN, refreshToken, DESCENDS_FROM, fingerprints.of(userCredential));
-    if (current != null && refreshToken.equals(OutputSecrets.decode(current).get(REFRESH_TOKEN))) {
+  /**
+   * Takes the right to present the refresh token: reads the state from the API server (not a cache)
+   * and writes this process's lock on it, only if nobody else holds an unexpired one and nobody wrote
+   * it meanwhile. Empty when another process has it.
+   */
+  Optional<Lease> lock(String holder, Instant now) {
+    Secret state = client.secrets().inNamespace(owner.getMetadata().getNamespace()).withName(name).get();
+    String lock = holder + " " + Times.format(now.plus(LOCK_TIME));
+    if (state == null) {
+      return Optional.ofNullable(secrets.createIfAbsent(owner, desired(Map.of(), lock))).map(Lease::new);
+    }
+    secrets.requireWritable(owner, name, state);
+    if (heldByAnother(state, holder, now)) {
+      return Optional.empty();
+    }
+    return Optional.ofNullable(secrets.patchIfUnchanged(owner, state, desired(OutputSecrets.decode(state), lock)))
+        .map(Lease::new);
+  }
+
+  private static boolean heldByAnother(Secret state, String holder, Instant now) {
+    Map<String, String> annotations = state.getMetadata().getAnnotations();
+    String lock = annotations == null ? null : annotations.get(LOCK);
+    if (lock == null || lock.isBlank() || lock.startsWith(holder + " ")) {
       return false;
     }
-    secrets.apply(owner, secrets.requireWritable(owner, name, current), OutputSecrets.desired(owner, name, data, null));
-    return true;
+    Instant until = Times.parse(lock.substring(lock.indexOf(' ') + 1));
+    return until != null && now.isBefore(until);
   }
 
-  private Secret current() {
-    return client.secrets().inNamespace(owner.getMetadata().getNamespace()).withName(name).get();
+  private Secret desired(Map<String, String> data, String lock) {
+    return OutputSecrets.desired(owner, name, data, null, Map.of(LOCK, lock));
   }
 
   /**

@@ -10,6 +10,7 @@ import io.keymint.api.RefreshPolicy;
 import io.keymint.api.RolloutTarget;
 import io.keymint.api.SecretTemplate;
 import io.keymint.api.TokenStatus;
+import io.keymint.kube.Backoff;
 import io.keymint.kube.Outcome;
 import io.keymint.kube.OutputSecrets;
 import io.keymint.kube.ReconcileException;
@@ -24,7 +25,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.function.DoubleSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -70,7 +70,8 @@ public final class TokenKeeper {
    *                   when it changes, a new token is minted at once
    */
   public record Target(HasMetadata owner, TokenStatus status, String secretName, SecretTemplate template,
-      RefreshPolicy refresh, List<RolloutTarget> rolloutRestart, Secret current, String sourceHash) {}
+      RefreshPolicy refresh, List<RolloutTarget> rolloutRestart, Secret current, String sourceHash,
+      Map<String, String> record) {}
 
   public ReconcileResult keep(Target target, Supplier<TokenResponse> mint) {
     Instant now = clock.instant();
@@ -79,81 +80,101 @@ public final class TokenKeeper {
     Secret current = secrets.requireWritable(target.owner(), target.secretName(), target.current());
     Map<String, String> data = current == null ? null : OutputSecrets.decode(current);
     Instant expiresAt = TokenSecretData.expiresAt(data);
-    boolean intact = current != null && expiresAt != null && OutputSecrets.isIntact(current, TokenSecretData.KEYS);
+    boolean valid = current != null && expiresAt != null && expiresAt.isAfter(now)
+        && OutputSecrets.isIntact(current, TokenSecretData.KEYS);
     // What the token in the Secret was minted from, and which refresh request it answered, is kept
     // on the Secret itself, so it always describes the token next to it.
     Map<String, String> mintedWith = current == null || current.getMetadata().getAnnotations() == null ? Map.of()
         : current.getMetadata().getAnnotations();
     String refreshRequest = annotation(target.owner(), Labels.REFRESH);
-    boolean refreshRequested = refreshRequest != null && !refreshRequest.equals(mintedWith.get(REFRESH_ANSWERED));
-    boolean sameSource = target.sourceHash().equals(mintedWith.get(SOURCE_HASH));
-
-    if (isStalled(status) && target.sourceHash().equals(status.sourceHash)
-        && Objects.equals(refreshRequest, status.lastRefreshRequest)) { // a permanent failure: wait for a change
-      Condition stalled = status.condition(Condition.STALLED);
-      return new ReconcileResult(Outcome.stalled(stalled.reason, stalled.message), MAX_WAIT);
-    }
-    if (intact && sameSource && !refreshRequested) {
-      Instant refreshAt = refreshAt(target, expiresAt, now);
-      if (now.isBefore(refreshAt)) { // fresh: no token request
-        secrets.apply(target.owner(), current, desired(target, data, mintedWith.get(SOURCE_HASH),
-            mintedWith.get(REFRESH_ANSWERED)));
+    Instant refreshAt = valid ? refreshAt(target, expiresAt, now) : null;
+    RefreshDecision.Verdict verdict = RefreshDecision.decide(new RefreshDecision.Facts(now, target.sourceHash(),
+        refreshRequest, valid, mintedWith.get(SOURCE_HASH), mintedWith.get(REFRESH_ANSWERED), refreshAt,
+        status.sourceHash, status.lastRefreshRequest, isStalled(status), retryAt(status)));
+    return switch (verdict.action()) {
+      case STALLED -> {
+        Condition stalled = status.condition(Condition.STALLED);
+        yield new ReconcileResult(Outcome.stalled(stalled.reason, stalled.message), MAX_WAIT);
+      }
+      case BACK_OFF -> new ReconcileResult(null, wait(now, verdict.until())); // conditions stay as they are
+      case KEEP -> {
+        secrets.apply(target.owner(), current, desired(target, data, recorded(mintedWith)));
+        // (repairs labels and template; writes nothing when they match)
         status.expiresAt = Times.format(expiresAt);
         status.refreshAt = Times.format(refreshAt);
-        status.sourceHash = target.sourceHash();
-        return new ReconcileResult(issued(target, status,
+        status.failedAttempts = null; // a good token is there (another process may have refreshed it)
+        status.lastFailureTime = null;
+        yield new ReconcileResult(issued(target, status,
             RolloutRestart.missing(client, target.owner(), target.rolloutRestart())), wait(now, refreshAt));
       }
-    }
-    try {
-      TokenResponse token = mint.get();
-      metrics.tokenRefresh(target.owner().getKind(), true);
-      boolean replaced = data != null && data.containsKey(TokenSecretData.ACCESS_TOKEN);
-      secrets.apply(target.owner(), current, desired(target, TokenSecretData.of(token), target.sourceHash(), refreshRequest));
-      Instant refreshAt = new RefreshSchedule(target.refresh(), random).refreshAt(token.issuedAt(), token.expiresAt());
-      status.sourceHash = target.sourceHash();
-      status.lastRefreshRequest = refreshRequest;
-      status.expiresAt = Times.format(token.expiresAt());
-      status.refreshAt = Times.format(refreshAt);
-      status.lastRefreshTime = Times.format(token.issuedAt());
-      status.tokenType = token.tokenType();
-      status.scope = token.scope();
-      status.audiences = token.audiences().isEmpty() ? null : token.audiences();
-      status.failedAttempts = null;
-      status.lastFailureTime = null;
-      List<String> notes = replaced ? RolloutRestart.restart(client, target.owner(), target.rolloutRestart(), now)
-          : RolloutRestart.missing(client, target.owner(), target.rolloutRestart());
-      log.debug("{} {}/{}: new token in Secret {}, expires {}, refresh at {}", target.owner().getKind(),
-          target.owner().getMetadata().getNamespace(), target.owner().getMetadata().getName(), target.secretName(),
-          status.expiresAt, status.refreshAt);
-      return new ReconcileResult(issued(target, status, notes), wait(now, refreshAt));
-    } catch (ReconcileException e) {
-      metrics.tokenRefresh(target.owner().getKind(), false);
-      if (!e.isRetryable()) { // remembered so that the same failure is not asked for again
-        status.sourceHash = target.sourceHash();
-        status.lastRefreshRequest = refreshRequest;
-      }
-      return failed(target, e, intact && expiresAt.isAfter(now) ? expiresAt : null, now);
-    }
+      case MINT -> mint(target, mint, current, data, refreshRequest, verdict.reason(), valid ? expiresAt : null, now);
+    };
   }
 
-  private static Secret desired(Target target, Map<String, String> data, String sourceHash, String refreshAnswered) {
-    Map<String, String> annotations = new java.util.HashMap<>();
-    if (sourceHash != null) {
-      annotations.put(SOURCE_HASH, sourceHash);
+  private ReconcileResult mint(Target target, Supplier<TokenResponse> mint, Secret current, Map<String, String> data,
+      String refreshRequest, String why, Instant validUntil, Instant now) {
+    TokenStatus status = target.status();
+    // the attempt is recorded whatever its outcome: a failure is not retried before its backoff
+    // unless something changes after it
+    status.sourceHash = target.sourceHash();
+    status.lastRefreshRequest = refreshRequest;
+    log.debug("{} {}/{}: minting a token: {}", target.owner().getKind(), target.owner().getMetadata().getNamespace(),
+        target.owner().getMetadata().getName(), why);
+    TokenResponse token;
+    try {
+      token = mint.get();
+    } catch (ReconcileException e) {
+      metrics.tokenRefresh(target.owner().getKind(), false);
+      return failed(target, e, validUntil, now);
     }
-    if (refreshAnswered != null) {
-      annotations.put(REFRESH_ANSWERED, refreshAnswered);
+    metrics.tokenRefresh(target.owner().getKind(), true);
+    boolean replaced = data != null && data.containsKey(TokenSecretData.ACCESS_TOKEN);
+    Map<String, String> record = new java.util.HashMap<>(target.record());
+    if (refreshRequest != null) {
+      record.put(REFRESH_ANSWERED, refreshRequest);
     }
-    return OutputSecrets.desired(target.owner(), target.secretName(), data, target.template(), annotations);
+    record.put(SOURCE_HASH, target.sourceHash());
+    secrets.apply(target.owner(), current, desired(target, TokenSecretData.of(token), record));
+    Instant refreshAt = new RefreshSchedule(target.refresh(), random).refreshAt(token.issuedAt(), token.expiresAt());
+    status.expiresAt = Times.format(token.expiresAt());
+    status.refreshAt = Times.format(refreshAt);
+    status.lastRefreshTime = Times.format(token.issuedAt());
+    status.tokenType = token.tokenType();
+    status.scope = token.scope();
+    status.audiences = token.audiences().isEmpty() ? null : token.audiences();
+    status.failedAttempts = null;
+    status.lastFailureTime = null;
+    List<String> notes = replaced ? RolloutRestart.restart(client, target.owner(), target.rolloutRestart(), now)
+        : RolloutRestart.missing(client, target.owner(), target.rolloutRestart());
+    return new ReconcileResult(issued(target, status, notes), wait(now, refreshAt));
+  }
+
+  /** After a transient failure: the earliest next attempt (the backoff without its jitter); else null. */
+  private static Instant retryAt(TokenStatus status) {
+    Instant failed = Times.parse(status.lastFailureTime);
+    return status.failedAttempts == null || status.failedAttempts < 1 || failed == null ? null
+        : failed.plus(Backoff.base(status.failedAttempts));
+  }
+
+  private static Secret desired(Target target, Map<String, String> data, Map<String, String> record) {
+    return OutputSecrets.desired(target.owner(), target.secretName(), data, target.template(), record);
+  }
+
+  /** Keymint's bookkeeping annotations of a token Secret, to be kept as they are. */
+  private static Map<String, String> recorded(Map<String, String> annotations) {
+    Map<String, String> record = new java.util.HashMap<>();
+    annotations.forEach((k, v) -> {
+      if (k.equals(SOURCE_HASH) || k.equals(REFRESH_ANSWERED) || k.equals(Labels.ROTATION_ANSWERED)) {
+        record.put(k, v);
+      }
+    });
+    return record;
   }
 
   /** A failure: the last token stays in the Secret while it is valid. */
   private ReconcileResult failed(Target target, ReconcileException e, Instant validUntil, Instant now) {
     TokenStatus status = target.status();
     Duration next = StatusUpdates.recordFailure(status, e, now, MAX_WAIT);
-    log.warn("{} {}/{}: {}: {}", target.owner().getKind(), target.owner().getMetadata().getNamespace(),
-        target.owner().getMetadata().getName(), e.reason(), e.getMessage());
     String kept = validUntil == null ? "" : "; the last token stays in Secret '" + target.secretName()
         + "' until it expires at " + Times.format(validUntil);
     if (!e.isRetryable()) {

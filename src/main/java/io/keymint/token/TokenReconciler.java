@@ -74,13 +74,15 @@ public abstract class TokenReconciler<R extends CustomResource<?, S>, S extends 
       result = new TokenKeeper(context.getClient(), OutputSecrets.of(context), clock, ThreadLocalRandom.current()::nextDouble, metrics)
           .keep(new TokenKeeper.Target(resource, status, plan.secretName(),
               plan.secret() == null ? null : plan.secret().template, plan.refresh(), plan.rolloutRestart(), current,
-              plan.source().hash()), plan.source().mint());
+              plan.source().hash(), plan.source().record()), plan.source().mint());
     } catch (ReconcileException e) {
-      result = StatusUpdates.failure(resource, status, e, now, WAIT_FOR_APPLICATION);
+      result = StatusUpdates.failure(status, e, now, WAIT_FOR_APPLICATION);
       if (Reasons.CLIENT_APPLICATION_NOT_READY.equals(e.reason())) {
         result = new ReconcileResult(result.outcome(), WAIT_FOR_APPLICATION); // its own events wake us
       }
+    } catch (RuntimeException e) {
+      result = StatusUpdates.unexpected(resource, status, e, now);
     }
-    return StatusUpdates.finish(resource, status, before, result.outcome(), now, result.next(), context.getClient());
+    return StatusUpdates.finish(context, resource, status, before, result, now);
   }
 }

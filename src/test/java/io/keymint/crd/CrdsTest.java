@@ -93,6 +93,17 @@ class CrdsTest {
         .containsExactly(message);
   }
 
+  /** kubectl prints a `date` column in the future as "<invalid>": expiry and refresh times are strings. */
+  @ParameterizedTest
+  @ValueSource(strings = {"apptokens", "platformtokens"})
+  void expiresAndRefreshColumnsAreStrings(String plural) throws IOException {
+    var crd = new com.fasterxml.jackson.databind.ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory())
+        .readTree(Path.of("crds", plural + ".keymint.io-v1.yml").toFile());
+    var columns = new java.util.HashMap<String, String>();
+    crd.at("/spec/versions/0/additionalPrinterColumns").forEach(c -> columns.put(c.path("name").asText(), c.path("type").asText()));
+    assertThat(columns).containsEntry("Expires", "string").containsEntry("Refresh", "string").containsEntry("Age", "date");
+  }
+
   @Test
   void refreshPercentageIsBetweenOneAndNinety() {
     var percentage = CrdSchema.load("apptokens").at("spec.refresh.beforeExpiryPercentage");

@@ -220,28 +220,9 @@ class PlatformTokenIT {
 
   @Test
   void rotatedRefreshTokensArePresentedOnceEvenThroughAnOperatorRestart() {
-    TestRealm rotating = KeycloakExtension.createRealm(KeycloakServer.shared(), PlatformTokenIT.class);
+    TestRealm rotating = rotatingRealm();
     try {
-      RealmRepresentation settings = rotating.admin().toRepresentation();
-      settings.setRevokeRefreshToken(true); // a refresh token works once
-      settings.setRefreshTokenMaxReuse(0);
-      settings.setAccessTokenLifespan(20);
-      rotating.admin().update(settings);
-      ClientRepresentation cli = new ClientRepresentation();
-      cli.setClientId("cli");
-      cli.setPublicClient(true);
-      cli.setDirectAccessGrantsEnabled(true);
-      rotating.admin().clients().create(cli).close();
-      rotating.createUser("hank");
-      var login = rotating.password("cli", null, "hank", password("hank"), "openid offline_access");
-      KeymintFixture.SECRETS_SEEN.add(login.refreshToken());
-      userSecret("hank-offline", Map.of("token", login.refreshToken()));
-      platformToken("rotating", spec -> {
-        spec.tokenUrl = rotating.tokenUrl();
-        spec.clientId = "cli";
-        spec.grant = refreshTokenGrant("hank-offline", "token");
-        spec.refresh = percentage(90);
-      });
+      String offline = rotatingPlatformToken(rotating, "hank", "rotating");
       awaitIssued("rotating");
       awaitDistinctTokensWhileReady("rotating", 4);
       String rotatedAt = keymint.get(PlatformToken.class, namespace, "rotating").getStatus().credentialRotatedAt;
@@ -252,10 +233,61 @@ class PlatformTokenIT {
       awaitDistinctTokensWhileReady("rotating", 3);
       assertThat(keymint.get(PlatformToken.class, namespace, "rotating").getStatus().credentialRotatedAt)
           .isGreaterThan(rotatedAt);
-      assertThat(keymint.secretData(namespace, "hank-offline").get("token")).isEqualTo(login.refreshToken());
+      assertThat(keymint.secretData(namespace, "hank-offline").get("token")).isEqualTo(offline);
     } finally {
       rotating.admin().remove();
     }
+  }
+
+  /**
+   * Two Keymint processes serving one cluster (leader election off, or a handover): a refresh token
+   * that works once is still presented once. Had both presented it, Keycloak would have revoked the
+   * offline session and the token would have stalled with InvalidGrant.
+   */
+  @Test
+  void twoOperatorsPresentARotatingRefreshTokenOnceBetweenThem() {
+    TestRealm rotating = rotatingRealm();
+    try (io.keymint.KeymintOperator second = keymint.startAnother("second-keymint", Map.of())) {
+      rotatingPlatformToken(rotating, "ivan", "shared");
+      awaitIssued("shared");
+      awaitDistinctTokensWhileReady("shared", 5);
+      String userId = rotating.admin().users().search("ivan", true).get(0).getId();
+      String cli = rotating.findClient("cli").getId();
+      assertThat(rotating.admin().users().get(userId).getOfflineSessions(cli)).as("the offline session survives").hasSize(1);
+    } finally {
+      rotating.admin().remove();
+    }
+  }
+
+  /** A realm whose refresh tokens work once (Keycloak rotates them) and whose access tokens live 20 s. */
+  private static TestRealm rotatingRealm() {
+    TestRealm rotating = KeycloakExtension.createRealm(KeycloakServer.shared(), PlatformTokenIT.class);
+    RealmRepresentation settings = rotating.admin().toRepresentation();
+    settings.setRevokeRefreshToken(true); // a refresh token works once
+    settings.setRefreshTokenMaxReuse(0);
+    settings.setAccessTokenLifespan(20);
+    rotating.admin().update(settings);
+    ClientRepresentation cli = new ClientRepresentation();
+    cli.setClientId("cli");
+    cli.setPublicClient(true);
+    cli.setDirectAccessGrantsEnabled(true);
+    rotating.admin().clients().create(cli).close();
+    return rotating;
+  }
+
+  /** The user's offline token in "<user>-offline" and a PlatformToken on it; returns the offline token. */
+  private String rotatingPlatformToken(TestRealm rotating, String user, String name) {
+    rotating.createUser(user);
+    var login = rotating.password("cli", null, user, password(user), "openid offline_access");
+    KeymintFixture.SECRETS_SEEN.add(login.refreshToken());
+    userSecret(user + "-offline", Map.of("token", login.refreshToken()));
+    platformToken(name, spec -> {
+      spec.tokenUrl = rotating.tokenUrl();
+      spec.clientId = "cli";
+      spec.grant = refreshTokenGrant(user + "-offline", "token");
+      spec.refresh = percentage(90);
+    });
+    return login.refreshToken();
   }
 
   /** Samples the token Secret until it has held n different tokens, none expired, Ready all along. */
