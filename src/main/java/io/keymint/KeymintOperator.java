@@ -52,7 +52,8 @@ public final class KeymintOperator implements AutoCloseable {
       boolean exitWhenLeadershipLost) {
     KeymintMetrics metrics = new KeymintMetrics();
     KeycloakGateway keycloak = config.keycloak() == null ? null : new KeycloakGateway(config.keycloak(), metrics);
-    TokenEndpoint tokens = new TokenEndpoint(clock, metrics);
+    TokenEndpoint tokens = new TokenEndpoint(clock, metrics, new io.keymint.token.TokenUrlPolicy(config.tokenUrlHosts(),
+        config.allowHttp()), config.keycloak() == null ? null : config.keycloak().url());
     Operator operator = new Operator(o -> o
         .withKubernetesClient(client)
         .withCloseClientOnStop(false)

@@ -20,6 +20,9 @@ public final class Reasons {
   public static final String TOKEN_ENDPOINT_NOT_ALLOWED = "TokenEndpointNotAllowed";
   public static final String SECRET_CONFLICT = "SecretConflict";
   public static final String KEYCLOAK_NOT_CONFIGURED = "KeycloakNotConfigured";
+  public static final String REDIRECT_URI_NOT_ALLOWED = "RedirectUriNotAllowed";
+  public static final String CLIENT_SCOPE_NOT_ALLOWED = "ClientScopeNotAllowed";
+  public static final String KUBERNETES_API_ERROR = "KubernetesApiError";
 
   private Reasons() {}
 }
