@@ -17,6 +17,7 @@ import io.keymint.observe.HealthServer;
 import io.keymint.observe.KeymintMetrics;
 import io.keymint.platformtoken.FingerprintKey;
 import io.keymint.platformtoken.PlatformTokenReconciler;
+import io.keymint.token.TokenUrlPolicy;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Clock;
@@ -55,8 +56,10 @@ public final class KeymintOperator implements AutoCloseable {
   public static KeymintOperator start(KubernetesClient client, OperatorConfig config, Clock clock,
       boolean exitWhenLeadershipLost) {
     KeymintMetrics metrics = new KeymintMetrics();
-    KeycloakGateway keycloak = config.keycloak() == null ? null : new KeycloakGateway(config.keycloak(), new RolePolicy(config.grantableRoles()), metrics);
-    TokenEndpoint tokens = new TokenEndpoint(clock, metrics);
+    KeycloakGateway keycloak = config.keycloak() == null ? null
+        : new KeycloakGateway(config.keycloak(), new RolePolicy(config.grantableRoles()), metrics);
+    TokenEndpoint tokens = new TokenEndpoint(clock, metrics, new TokenUrlPolicy(config.tokenUrlHosts(), config.allowHttp()),
+        config.keycloak() == null ? null : config.keycloak().url());
     Operator operator = new Operator(o -> o
         .withKubernetesClient(client)
         .withCloseClientOnStop(false)

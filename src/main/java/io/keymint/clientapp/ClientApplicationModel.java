@@ -64,6 +64,16 @@ public record ClientApplicationModel(
       throw invalid("secret.rotation needs a Confidential client");
     }
 
+    RedirectUriPolicy redirects = new RedirectUriPolicy(config.redirectUriHosts());
+    for (String uri : nonNull(spec.redirectUris)) {
+      refuse(Reasons.REDIRECT_URI_NOT_ALLOWED, "redirectUris", redirects.rejectRedirectUri(uri));
+    }
+    for (String origin : nonNull(spec.webOrigins)) {
+      refuse(Reasons.REDIRECT_URI_NOT_ALLOWED, "webOrigins", redirects.rejectWebOrigin(origin));
+    }
+    checkClientScopes("defaultClientScopes", spec.defaultClientScopes, config);
+    checkClientScopes("optionalClientScopes", spec.optionalClientScopes, config);
+
     SortedSet<String> realmRoles = new TreeSet<>();
     SortedMap<String, SortedSet<String>> clientRoles = new TreeMap<>();
     if (spec.serviceAccount != null) {
@@ -129,6 +139,21 @@ public record ClientApplicationModel(
       return Durations.parse(value);
     } catch (IllegalArgumentException e) {
       throw invalid(field + ": " + e.getMessage());
+    }
+  }
+
+  private static void checkClientScopes(String field, List<String> scopes, OperatorConfig config) {
+    for (String scope : nonNull(scopes)) {
+      if (!config.allowedClientScopes().contains(scope)) {
+        throw ReconcileException.permanent(Reasons.CLIENT_SCOPE_NOT_ALLOWED, field + ": client scope '" + scope
+            + "' is not allowed (KEYMINT_ALLOWED_CLIENT_SCOPES: " + String.join(", ", config.allowedClientScopes()) + ")");
+      }
+    }
+  }
+
+  private static void refuse(String reason, String field, Optional<String> why) {
+    if (why.isPresent()) {
+      throw ReconcileException.permanent(reason, field + ": " + why.get());
     }
   }
 

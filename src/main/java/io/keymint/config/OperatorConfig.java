@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * Keymint's configuration, read once at start from the environment variables of API.md, each of
@@ -26,7 +27,19 @@ public record OperatorConfig(
     List<String> watchNamespaces,
     boolean leaderElection,
     int httpPort,
-    Duration resyncInterval) {
+    Duration resyncInterval,
+    List<String> redirectUriHosts,
+    List<String> allowedClientScopes,
+    String leaderElectionNamespace,
+    Duration rolloutMinInterval) {
+
+  /** Keycloak's built-in client scopes: the default of KEYMINT_ALLOWED_CLIENT_SCOPES. */
+  public static final List<String> BUILT_IN_CLIENT_SCOPES = List.of("basic", "profile", "email", "roles",
+      "web-origins", "acr", "address", "phone", "offline_access", "microprofile-jwt", "organization");
+
+  /** A host name, optionally with a leading {@code *.} for its subdomains; no scheme, port or path. */
+  private static final Pattern HOST_PATTERN =
+      Pattern.compile("(\\*\\.)?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*");
 
   /** Where ClientApplications are provisioned and how Keymint authenticates there. */
   public record Keycloak(String url, String realm, String authRealm, String clientId, String clientSecret,
@@ -123,9 +136,20 @@ public record OperatorConfig(
     if (resync.compareTo(Duration.ofSeconds(5)) < 0) {
       throw new ConfigException("KEYMINT_RESYNC_INTERVAL: must be at least 5s");
     }
+    List<String> redirectUriHosts = settings.list("KEYMINT_REDIRECT_URI_HOSTS");
+    for (String pattern : redirectUriHosts) {
+      if (!HOST_PATTERN.matcher(pattern).matches()) {
+        throw new ConfigException("KEYMINT_REDIRECT_URI_HOSTS: '" + pattern
+            + "' is not a host like app.example.com or *.apps.example.com");
+      }
+    }
+    List<String> clientScopes = settings.list("KEYMINT_ALLOWED_CLIENT_SCOPES");
+    Duration rolloutMinInterval = settings.duration("KEYMINT_ROLLOUT_MIN_INTERVAL", Duration.ofMinutes(1));
     return new OperatorConfig(keycloak, settings.list("KEYMINT_ALLOWED_REALMS"), grantable,
         settings.list("KEYMINT_TOKEN_URL_HOSTS"), allowHttp, settings.list("KEYMINT_WATCH_NAMESPACES"),
-        settings.bool("KEYMINT_LEADER_ELECTION"), port, resync);
+        settings.bool("KEYMINT_LEADER_ELECTION"), port, resync, redirectUriHosts,
+        clientScopes.isEmpty() ? BUILT_IN_CLIENT_SCOPES : clientScopes,
+        settings.get("KEYMINT_LEADER_ELECTION_NAMESPACE"), rolloutMinInterval);
   }
 
   /** The realms ClientApplications may use: the allow list, or only the default realm. */

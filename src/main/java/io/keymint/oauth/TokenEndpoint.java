@@ -6,12 +6,16 @@ import io.keymint.api.AuthMethod;
 import io.keymint.api.Reasons;
 import io.keymint.kube.ReconcileException;
 import io.keymint.observe.KeymintMetrics;
+import io.keymint.token.TokenUrlPolicy;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -21,8 +25,15 @@ import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.Base64;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Flow;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 
@@ -30,7 +41,13 @@ import java.util.stream.Collectors;
  * The client of OAuth 2.0 token endpoints: one shared HTTP client with timeouts, form-encoded
  * requests, client authentication by Basic header or form (RFC 6749 section 2.3.1), token
  * responses read with their real expiry, and error responses (section 5.2) turned into contract
- * reasons. Nothing it throws or logs contains a credential or a token.
+ * reasons. Nothing it throws or logs contains a credential, a token or a response body.
+ *
+ * <p>The tenant boundary: every request first passes the {@link TokenUrlPolicy} (URL rules and
+ * the address rule, resolved right before sending, so URLs read from Secrets are covered too),
+ * except requests to Keymint's own Keycloak (the admin's {@code KEYMINT_KEYCLOAK_URL}). Redirects
+ * are not followed, an answer is read up to {@value #MAX_BODY_BYTES} bytes and no further, and the
+ * whole exchange, body included, ends within {@link #REQUEST_TIMEOUT}.
  */
 public final class TokenEndpoint {
 
@@ -38,16 +55,26 @@ public final class TokenEndpoint {
   static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(15);
   private static final ObjectMapper JSON = new ObjectMapper();
   static final Duration MAX_RETRY_AFTER = Duration.ofHours(1);
+  static final int MAX_BODY_BYTES = 1024 * 1024;
+  static final String TOO_LARGE_MESSAGE = "the token endpoint answer is larger than 1 MiB";
 
   private final HttpClient http;
   private final Clock clock;
   private final KeymintMetrics metrics;
+  private final TokenUrlPolicy policy;
+  private final URI keycloak;
   private final AtomicLong requests = new AtomicLong();
 
-  public TokenEndpoint(Clock clock, KeymintMetrics metrics) {
+  /**
+   * @param policy      KEYMINT_TOKEN_URL_HOSTS and KEYMINT_ALLOW_HTTP, applied to every request
+   * @param keycloakUrl KEYMINT_KEYCLOAK_URL, or null: requests under it are exempt from the policy
+   */
+  public TokenEndpoint(Clock clock, KeymintMetrics metrics, TokenUrlPolicy policy, String keycloakUrl) {
     this.http = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).followRedirects(HttpClient.Redirect.NEVER).build();
     this.clock = clock;
     this.metrics = metrics;
+    this.policy = policy;
+    this.keycloak = keycloakUrl == null ? null : URI.create(keycloakUrl);
   }
 
   /** Token requests sent so far. */
@@ -56,6 +83,9 @@ public final class TokenEndpoint {
   }
 
   public TokenResponse request(TokenRequest request) {
+    if (!underKeycloak(request.tokenUrl())) {
+      policy.checkAddress(policy.check(request.tokenUrl().toString()));
+    }
     Map<String, String> form = new LinkedHashMap<>(request.form());
     HttpRequest.Builder http = HttpRequest.newBuilder(request.tokenUrl())
         .timeout(REQUEST_TIMEOUT)
@@ -75,11 +105,10 @@ public final class TokenEndpoint {
     String body = form.entrySet().stream().map(e -> encode(e.getKey()) + "=" + encode(e.getValue()))
         .collect(Collectors.joining("&"));
     Instant sent = clock.instant();
-    HttpResponse<String> response;
+    HttpResponse<Body> response;
     requests.incrementAndGet();
     try {
-      response = this.http.send(http.POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-          HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+      response = send(http.POST(HttpRequest.BodyPublishers.ofString(body)).build());
     } catch (HttpTimeoutException e) {
       metrics.identityProviderRequest("token_endpoint", false, Duration.between(sent, clock.instant()));
       throw unavailable(request, "timed out");
@@ -90,26 +119,132 @@ public final class TokenEndpoint {
       Thread.currentThread().interrupt();
       throw unavailable(request, "request was interrupted");
     }
-    metrics.identityProviderRequest("token_endpoint", response.statusCode() == 200,
+    boolean tooLarge = response.body().tooLarge();
+    metrics.identityProviderRequest("token_endpoint", response.statusCode() == 200 && !tooLarge,
         Duration.between(sent, clock.instant()));
+    if (tooLarge) {
+      throw ReconcileException.retryable(Reasons.IDENTITY_PROVIDER_UNAVAILABLE, TOO_LARGE_MESSAGE);
+    }
     if (response.statusCode() == 200) {
-      return parse(response.body(), sent, request);
+      return parse(response.body().bytes(), sent, request);
     }
     throw failure(request, response);
   }
 
-  private TokenResponse parse(String body, Instant issuedAt, TokenRequest request) {
+  /** Whether the URL is on Keymint's own Keycloak (same scheme, host and port, under its path). */
+  boolean underKeycloak(URI url) {
+    if (keycloak == null || url.getHost() == null || url.getRawUserInfo() != null || url.getScheme() == null) {
+      return false;
+    }
+    URI u = url.normalize();
+    String base = keycloak.getRawPath() == null ? "" : keycloak.getRawPath().replaceAll("/+$", "");
+    String path = u.getRawPath() == null ? "" : u.getRawPath();
+    return u.getScheme().equalsIgnoreCase(keycloak.getScheme()) && u.getHost().equalsIgnoreCase(keycloak.getHost())
+        && port(u) == port(keycloak) && (path.equals(base) || path.startsWith(base + "/"));
+  }
+
+  private static int port(URI uri) {
+    return uri.getPort() >= 0 ? uri.getPort() : "https".equalsIgnoreCase(uri.getScheme()) ? 443 : 80;
+  }
+
+  /** Sends and reads the bounded answer; the whole exchange, body included, ends within REQUEST_TIMEOUT. */
+  private HttpResponse<Body> send(HttpRequest request) throws IOException, InterruptedException {
+    CompletableFuture<HttpResponse<Body>> exchange = http.sendAsync(request, info -> new BoundedBody(MAX_BODY_BYTES,
+        info.headers().firstValueAsLong("Content-Length").orElse(-1)));
+    try {
+      return exchange.get(REQUEST_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      exchange.cancel(true);
+      throw new HttpTimeoutException("the exchange took longer than " + REQUEST_TIMEOUT.toSeconds() + "s");
+    } catch (InterruptedException e) {
+      exchange.cancel(true);
+      throw e;
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof IOException io) {
+        throw io;
+      }
+      throw new IOException(e.getCause() == null ? "failed" : e.getCause().getClass().getSimpleName());
+    }
+  }
+
+  /** A response body read up to a limit; a larger one is not read further (and its connection is dropped). */
+  record Body(byte[] bytes, boolean tooLarge) {
+    static final Body TOO_LARGE = new Body(new byte[0], true);
+  }
+
+  /** Collects at most {@code limit} bytes; past it, cancels the subscription, which closes the connection. */
+  static final class BoundedBody implements HttpResponse.BodySubscriber<Body> {
+    private final CompletableFuture<Body> body = new CompletableFuture<>();
+    private final ByteArrayOutputStream received = new ByteArrayOutputStream();
+    private final int limit;
+    private final long declaredLength;
+    private Flow.Subscription subscription;
+
+    BoundedBody(int limit, long declaredLength) {
+      this.limit = limit;
+      this.declaredLength = declaredLength;
+    }
+
+    @Override
+    public void onSubscribe(Flow.Subscription subscription) {
+      this.subscription = subscription;
+      if (declaredLength > limit) {
+        refuse();
+      } else {
+        subscription.request(Long.MAX_VALUE);
+      }
+    }
+
+    @Override
+    public void onNext(List<ByteBuffer> buffers) {
+      for (ByteBuffer buffer : buffers) {
+        if (body.isDone()) {
+          return;
+        }
+        if (received.size() + (long) buffer.remaining() > limit) {
+          refuse();
+          return;
+        }
+        byte[] chunk = new byte[buffer.remaining()];
+        buffer.get(chunk);
+        received.writeBytes(chunk);
+      }
+    }
+
+    @Override
+    public void onError(Throwable error) {
+      body.completeExceptionally(error);
+    }
+
+    @Override
+    public void onComplete() {
+      body.complete(new Body(received.toByteArray(), false));
+    }
+
+    @Override
+    public CompletionStage<Body> getBody() {
+      return body;
+    }
+
+    private void refuse() {
+      subscription.cancel();
+      received.reset();
+      body.complete(Body.TOO_LARGE);
+    }
+  }
+
+  private TokenResponse parse(byte[] body, Instant issuedAt, TokenRequest request) {
     JsonNode json;
     try {
       json = JSON.readTree(body);
     } catch (IOException e) {
       throw ReconcileException.retryable(Reasons.IDENTITY_PROVIDER_UNAVAILABLE,
-          "the token endpoint " + request.tokenUrl() + " answered 200 with a body that is not JSON");
+          "the token endpoint " + request.endpoint() + " answered 200 with a body that is not JSON");
     }
     String accessToken = text(json, "access_token");
     if (accessToken == null) {
       throw ReconcileException.retryable(Reasons.IDENTITY_PROVIDER_UNAVAILABLE,
-          "the token endpoint " + request.tokenUrl() + " answered 200 without an access_token");
+          "the token endpoint " + request.endpoint() + " answered 200 without an access_token");
     }
     Map<String, Object> claims = Jwt.claims(accessToken);
     Instant expiresAt = expiry(json, claims, issuedAt);
@@ -137,15 +272,15 @@ public final class TokenEndpoint {
     return issuedAt.plus(Duration.ofHours(1));
   }
 
-  private ReconcileException failure(TokenRequest request, HttpResponse<String> response) {
+  private ReconcileException failure(TokenRequest request, HttpResponse<Body> response) {
     int status = response.statusCode();
     String error = null;
     try {
-      error = text(JSON.readTree(response.body()), "error");
+      error = text(JSON.readTree(response.body().bytes()), "error");
     } catch (IOException | RuntimeException e) {
       // not an RFC 6749 error body; the status decides
     }
-    String where = "the token endpoint " + request.tokenUrl();
+    String where = "the token endpoint " + request.endpoint();
     if (status == 429 || status >= 500) {
       Duration retryAfter = retryAfter(response.headers().firstValue("Retry-After").orElse(null));
       return ReconcileException.retryableAfter(Reasons.IDENTITY_PROVIDER_UNAVAILABLE, where + " answered HTTP " + status
@@ -207,7 +342,7 @@ public final class TokenEndpoint {
 
   private static ReconcileException unavailable(TokenRequest request, String what) {
     return ReconcileException.retryable(Reasons.IDENTITY_PROVIDER_UNAVAILABLE,
-        "the token endpoint " + request.tokenUrl() + " " + what);
+        "the token endpoint " + request.endpoint() + " " + what);
   }
 
   private static String normalizeType(String type) {

@@ -49,6 +49,15 @@ public record TokenRequest(URI tokenUrl, Map<String, String> form, String client
     return new TokenRequest(tokenUrl, form, clientId, clientSecret, authMethod);
   }
 
+  /** The endpoint as messages show it: scheme, host, port and path; never a query, fragment or user info. */
+  public String endpoint() {
+    if (tokenUrl.getHost() == null) {
+      return "(not a URL)";
+    }
+    return tokenUrl.getScheme() + "://" + tokenUrl.getHost() + (tokenUrl.getPort() < 0 ? "" : ":" + tokenUrl.getPort())
+        + (tokenUrl.getRawPath() == null ? "" : tokenUrl.getRawPath());
+  }
+
   public String grantType() {
     return form.get("grant_type");
   }
@@ -61,6 +70,6 @@ public record TokenRequest(URI tokenUrl, Map<String, String> form, String client
 
   @Override
   public String toString() {
-    return "TokenRequest[" + grantType() + " at " + tokenUrl + ", client " + clientId + "]";
+    return "TokenRequest[" + grantType() + " at " + endpoint() + ", client " + clientId + "]";
   }
 }

@@ -55,7 +55,7 @@ class AppTokenIT {
     realm.createRealmRole("researcher");
     URI keycloak = URI.create(realm.baseUrl());
     proxy = TcpProxy.start(keycloak.getHost(), keycloak.getPort());
-    keymint = KeymintFixture.start(realm, Map.of("KEYMINT_GRANTABLE_ROLES", "researcher"));
+    keymint = KeymintFixture.start(realm, Map.of("KEYMINT_GRANTABLE_ROLES", "researcher", "KEYMINT_TOKEN_URL_HOSTS", "127.0.0.1"));
   }
 
   @AfterAll

@@ -105,9 +105,67 @@ class ClientApplicationModelTest {
   }
 
   @Test
+  void redirectUrisWebOriginsAndClientScopesStayInsideTheTenantBoundary() {
+    assertRefused(spec -> spec.redirectUris = List.of("https://app.example.com/*", "*"), CONFIG,
+        "RedirectUriNotAllowed", "redirectUris: redirect URI '*'");
+    assertRefused(spec -> spec.redirectUris = List.of("/*"), CONFIG, "RedirectUriNotAllowed", "'/*'");
+    assertRefused(spec -> spec.redirectUris = List.of("https://*.example.com"), CONFIG, "RedirectUriNotAllowed", "wildcard");
+    assertRefused(spec -> spec.redirectUris = List.of("relative/path"), CONFIG, "RedirectUriNotAllowed", "relative/path");
+    assertRefused(spec -> spec.webOrigins = List.of("*"), CONFIG, "RedirectUriNotAllowed", "webOrigins: web origin '*'");
+    OperatorConfig listed = config(Map.of("KEYMINT_REDIRECT_URI_HOSTS", "*.apps.example.com"));
+    assertRefused(spec -> spec.redirectUris = List.of("https://evil.example/cb"), listed, "RedirectUriNotAllowed",
+        "KEYMINT_REDIRECT_URI_HOSTS");
+    assertRefused(spec -> spec.webOrigins = List.of("https://evil.example"), listed, "RedirectUriNotAllowed",
+        "KEYMINT_REDIRECT_URI_HOSTS");
+    assertRefused(spec -> spec.defaultClientScopes = List.of("profile", "realm-admin-scope"), CONFIG,
+        "ClientScopeNotAllowed", "defaultClientScopes: client scope 'realm-admin-scope'");
+    assertRefused(spec -> spec.optionalClientScopes = List.of("team-b-secrets"), CONFIG,
+        "ClientScopeNotAllowed", "KEYMINT_ALLOWED_CLIENT_SCOPES");
+    assertRefused(spec -> spec.defaultClientScopes = List.of("email"),
+        config(Map.of("KEYMINT_ALLOWED_CLIENT_SCOPES", "profile,team-a")), "ClientScopeNotAllowed", "'email'");
+
+    ClientApplicationSpec fine = new ClientApplicationSpec();
+    fine.type = ClientApplicationSpec.Type.Public;
+    fine.redirectUris = List.of("https://team-a.apps.example.com/*", "https://team-a.apps.example.com/callback");
+    fine.webOrigins = List.of("+", "https://team-a.apps.example.com");
+    fine.defaultClientScopes = List.of("profile", "email");
+    fine.optionalClientScopes = List.of("offline_access");
+    ClientApplicationModel model = ClientApplicationModel.from(app(fine), listed, POLICY);
+    assertThat(model.client().redirectUris()).containsExactly("https://team-a.apps.example.com/*",
+        "https://team-a.apps.example.com/callback");
+    assertThat(model.client().webOrigins()).containsExactly("+", "https://team-a.apps.example.com");
+    ClientApplicationSpec custom = new ClientApplicationSpec();
+    custom.defaultClientScopes = List.of("team-a");
+    assertThat(ClientApplicationModel.from(app(custom), config(Map.of("KEYMINT_ALLOWED_CLIENT_SCOPES", "team-a")), POLICY)
+        .client().defaultClientScopes()).containsExactly("team-a");
+  }
+
+  @Test
   void withoutKeycloakNothingIsProvisioned() {
     assertThatThrownBy(() -> ClientApplicationModel.from(app(new ClientApplicationSpec()), OperatorConfig.load(Map.of()), POLICY))
         .isInstanceOfSatisfying(ReconcileException.class, e -> assertThat(e.reason()).isEqualTo("KeycloakNotConfigured"));
+  }
+
+  private static OperatorConfig config(Map<String, String> settings) {
+    Map<String, String> all = new java.util.HashMap<>(Map.of(
+        "KEYMINT_KEYCLOAK_URL", "https://kc.example",
+        "KEYMINT_KEYCLOAK_REALM", "apps",
+        "KEYMINT_KEYCLOAK_CLIENT_ID", "keymint",
+        "KEYMINT_KEYCLOAK_CLIENT_SECRET", "x"));
+    all.putAll(settings);
+    return OperatorConfig.load(all);
+  }
+
+  private static void assertRefused(java.util.function.Consumer<ClientApplicationSpec> edit, OperatorConfig config,
+      String reason, String messagePart) {
+    ClientApplicationSpec spec = new ClientApplicationSpec();
+    edit.accept(spec);
+    assertThatThrownBy(() -> ClientApplicationModel.from(app(spec), config, POLICY))
+        .isInstanceOfSatisfying(ReconcileException.class, e -> {
+          assertThat(e.reason()).isEqualTo(reason);
+          assertThat(e.getMessage()).contains(messagePart);
+          assertThat(e.isRetryable()).isFalse();
+        });
   }
 
   private static void assertReason(java.util.function.Consumer<ClientApplicationSpec> edit, String reason) {

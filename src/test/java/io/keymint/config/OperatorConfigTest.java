@@ -70,6 +70,24 @@ class OperatorConfigTest {
   }
 
   @Test
+  void tenantBoundarySettingsAndTheirDefaults() {
+    OperatorConfig defaults = OperatorConfig.load(KEYCLOAK);
+    assertThat(defaults.redirectUriHosts()).isEmpty();
+    assertThat(defaults.allowedClientScopes()).containsExactly("basic", "profile", "email", "roles", "web-origins",
+        "acr", "address", "phone", "offline_access", "microprofile-jwt", "organization");
+    assertThat(defaults.leaderElectionNamespace()).isNull();
+    assertThat(defaults.rolloutMinInterval()).hasMinutes(1);
+
+    OperatorConfig set = OperatorConfig.load(KEYCLOAK, "--redirect-uri-hosts=app.example.com, *.apps.example.com",
+        "--allowed-client-scopes=profile,team-a-scope", "--leader-election-namespace=keymint-system",
+        "--rollout-min-interval=90s");
+    assertThat(set.redirectUriHosts()).containsExactly("app.example.com", "*.apps.example.com");
+    assertThat(set.allowedClientScopes()).containsExactly("profile", "team-a-scope");
+    assertThat(set.leaderElectionNamespace()).isEqualTo("keymint-system");
+    assertThat(set.rolloutMinInterval()).hasSeconds(90);
+  }
+
+  @Test
   void badSettingsFailWithOneLineNamingTheSetting() {
     assertThatThrownBy(() -> OperatorConfig.load(Map.of("KEYMINT_KEYCLOAK_URL", "https://kc", "KEYMINT_KEYCLOAK_REALM", "apps")))
         .isInstanceOf(ConfigException.class).hasMessageContaining("KEYMINT_KEYCLOAK_CLIENT_ID");
@@ -86,6 +104,12 @@ class OperatorConfigTest {
     assertThatThrownBy(() -> OperatorConfig.load(Map.of("KEYMINT_KEYCLOAK_URL", "https://kc",
         "KEYMINT_KEYCLOAK_CLIENT_ID", "k", "KEYMINT_KEYCLOAK_CLIENT_SECRET", "s")))
         .hasMessageContaining("KEYMINT_KEYCLOAK_REALM");
+    assertThatThrownBy(() -> OperatorConfig.load(KEYCLOAK, "--redirect-uri-hosts=https://app.example.com"))
+        .hasMessageStartingWith("KEYMINT_REDIRECT_URI_HOSTS");
+    assertThatThrownBy(() -> OperatorConfig.load(KEYCLOAK, "--redirect-uri-hosts=*"))
+        .hasMessageStartingWith("KEYMINT_REDIRECT_URI_HOSTS");
+    assertThatThrownBy(() -> OperatorConfig.load(KEYCLOAK, "--rollout-min-interval=often"))
+        .hasMessageStartingWith("KEYMINT_ROLLOUT_MIN_INTERVAL");
     assertThatThrownBy(() -> OperatorConfig.load(KEYCLOAK, "stray"))
         .hasMessageContaining("unexpected argument");
   }

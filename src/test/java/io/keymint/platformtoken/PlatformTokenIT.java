@@ -48,7 +48,7 @@ class PlatformTokenIT {
   @BeforeAll
   static void start(TestRealm testRealm) {
     realm = testRealm;
-    keymint = KeymintFixture.start(realm, Map.of());
+    keymint = KeymintFixture.start(realm, Map.of("KEYMINT_TOKEN_URL_HOSTS", "127.0.0.1"));
   }
 
   @AfterAll
