@@ -7,6 +7,7 @@ import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder
 import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
 import io.keymint.apptoken.AppTokenReconciler;
 import io.keymint.clientapp.ClientApplicationReconciler;
+import io.keymint.config.ConfigException;
 import io.keymint.config.OperatorConfig;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.keymint.keycloak.KeycloakGateway;
@@ -68,11 +69,12 @@ public final class KeymintOperator implements AutoCloseable {
         .withMetrics(MicrometerMetrics.withoutPerResourceMetrics(metrics.registry()))
         .withLeaderElectionConfiguration(config.leaderElection()
             ? LeaderElectionConfigurationBuilder.aLeaderElectionConfiguration(LEASE_NAME)
+                .withLeaseNamespace(leaseNamespace(config, client))
                 .withIdentity(identity()).withExitOnStopLeading(exitWhenLeadershipLost).build()
             : null));
     operator.register(new ClientApplicationReconciler(config, keycloak, clock), o -> watch(o, config));
     operator.register(new AppTokenReconciler(config, keycloak, tokens, clock, metrics), o -> watch(o, config));
-    FingerprintKey fingerprints = FingerprintKey.loadOrCreate(client, operatorNamespace(client));
+    FingerprintKey fingerprints = FingerprintKey.loadOrCreate(client, operatorNamespace(config, client));
     operator.register(new PlatformTokenReconciler(config, tokens, fingerprints, clock, metrics), o -> watch(o, config));
     operator.start();
     HealthServer http = HealthServer.start(config.httpPort(),
@@ -82,11 +84,23 @@ public final class KeymintOperator implements AutoCloseable {
   }
 
   /**
-   * Keymint's own namespace (its fingerprint key lives there): the pod's namespace in a cluster,
-   * else the kubeconfig context's, else {@code default}, as kubectl does.
+   * Keymint's own namespace (its fingerprint key lives there): KEYMINT_LEADER_ELECTION_NAMESPACE,
+   * else the pod's namespace in a cluster or the kubeconfig context's, else {@code default}, as
+   * kubectl does.
    */
-  private static String operatorNamespace(KubernetesClient client) {
-    return client.getNamespace() != null ? client.getNamespace() : "default";
+  private static String operatorNamespace(OperatorConfig config, KubernetesClient client) {
+    return config.leaderElectionNamespace() != null ? config.leaderElectionNamespace()
+        : client.getNamespace() != null ? client.getNamespace() : "default";
+  }
+
+  /** The Lease's namespace: the setting, else the pod's or the kubeconfig context's; none of them is a start-up error. */
+  private static String leaseNamespace(OperatorConfig config, KubernetesClient client) {
+    String namespace = config.leaderElectionNamespace() != null ? config.leaderElectionNamespace() : client.getNamespace();
+    if (namespace == null) {
+      throw new ConfigException("KEYMINT_LEADER_ELECTION_NAMESPACE is required with KEYMINT_LEADER_ELECTION=true when"
+          + " Keymint runs outside a cluster and the kubeconfig context names no namespace");
+    }
+    return namespace;
   }
 
   /** This replica's name in the lease: the pod's host name, made unique. */

@@ -36,7 +36,15 @@ public final class Main {
       return;
     }
     KubernetesClient client = new KubernetesClientBuilder().build();
-    KeymintOperator keymint = KeymintOperator.start(client, config, Clock.systemUTC(), true);
+    KeymintOperator keymint;
+    try {
+      keymint = KeymintOperator.start(client, config, Clock.systemUTC(), true);
+    } catch (ConfigException e) { // a setting that only the cluster could tell was missing
+      System.err.println("keymint: " + e.getMessage());
+      client.close();
+      System.exit(2);
+      return;
+    }
     log.info("Keymint is running (Keycloak: {})", config.keycloak() == null ? "not configured" : config.keycloak().url());
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
