@@ -42,11 +42,13 @@ class RealisticApiServerIT {
   private static KubernetesClient client;
   /** A client that does not retry 5xx itself, so a test sees each answer the server gives. */
   private static KubernetesClient noRetries;
+  private static Duration initialLag;
   private String ns;
 
   @BeforeAll
   static void start() {
     kube = KubernetesMock.start();
+    initialLag = kube.watchLag();
     client = kube.client();
     noRetries = kube.newClient("no-retries");
     noRetries.getConfiguration().setRequestRetryBackoffLimit(0);
@@ -65,20 +67,22 @@ class RealisticApiServerIT {
 
   @AfterEach
   void defaults() {
-    kube.setWatchLag(KubernetesMock.DEFAULT_WATCH_LAG);
+    kube.setWatchLag(initialLag);
     kube.clearFaults();
   }
 
   @Test
   void watchEventsArriveLateSoInformerCachesAreStaleRightAfterAWrite() {
-    assertThat(kube.watchLag()).isEqualTo(KubernetesMock.DEFAULT_WATCH_LAG); // on unless the property says otherwise
-    kube.setWatchLag(Duration.ofSeconds(1));
+    String property = System.getProperty(KubernetesMock.WATCH_LAG_PROPERTY);
+    assertThat(kube.watchLag()).as("on by default; the property sets it").isEqualTo(property == null
+        ? KubernetesMock.DEFAULT_WATCH_LAG : Duration.ofMillis(Long.parseLong(property)));
+    kube.setWatchLag(Duration.ofSeconds(2)); // long, so that a slow machine cannot make it look short
     try (SharedIndexInformer<ConfigMap> informer = client.configMaps().inNamespace(ns).inform()) {
       ConfigMap created = client.resource(configMap("a", "1")).create();
 
       // the write has returned and a GET sees it, but the informer does not yet
       assertThat(client.configMaps().inNamespace(ns).withName("a").get()).isNotNull();
-      await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2)).pollInterval(Duration.ofMillis(20))
+      await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(3)).pollInterval(Duration.ofMillis(20))
           .until(() -> informer.getStore().getByKey(ns + "/a") == null);
       await().atMost(Duration.ofSeconds(10)).until(() -> informer.getStore().getByKey(ns + "/a") != null);
 
