@@ -314,12 +314,13 @@ class AppTokenIT {
     String base = "http://127.0.0.1:" + keymint.operator().httpPort();
     assertThat(get(base + "/healthz").statusCode()).isEqualTo(200);
     assertThat(get(base + "/readyz").statusCode()).isEqualTo(200);
-    java.net.http.HttpResponse<String> metrics = get(base + "/metrics");
-    assertThat(metrics.statusCode()).isEqualTo(200);
-    List<String> samples = metrics.body().lines().filter(l -> !l.startsWith("#") && !l.isBlank()).toList();
-    assertThat(samples).allMatch(l -> l.matches("[a-zA-Z_:][a-zA-Z0-9_:]*(\\{.*})? (-?[0-9.eE+-]+|NaN|[+-]Inf)"));
     String expiry = "keymint_token_expiration_timestamp_seconds{kind=\"AppToken\",name=\"observed\",namespace=\""
         + namespace + "\"}";
+    // the gauge reads the informer cache, which sees the status a watch lag after the API server does
+    java.net.http.HttpResponse<String> metrics = await().atMost(TIMEOUT).until(() -> get(base + "/metrics"),
+        m -> m.statusCode() == 200 && m.body().contains(expiry + " "));
+    List<String> samples = metrics.body().lines().filter(l -> !l.startsWith("#") && !l.isBlank()).toList();
+    assertThat(samples).allMatch(l -> l.matches("[a-zA-Z_:][a-zA-Z0-9_:]*(\\{.*})? (-?[0-9.eE+-]+|NaN|[+-]Inf)"));
     assertThat(samples).anySatisfy(l -> {
       assertThat(l).startsWith(expiry + " ");
       assertThat(Double.parseDouble(l.substring(expiry.length() + 1)))

@@ -259,6 +259,32 @@ class PlatformTokenIT {
     }
   }
 
+  /**
+   * The API server refuses the write that keeps a new refresh token (11 times: Fabric8's client
+   * hides up to 10 retries itself), then accepts: Keymint tries again at once and never presents a
+   * spent refresh token, so the user's session survives.
+   */
+  @Test
+  void aRefusedWriteOfTheNewRefreshTokenLosesNoRotation() {
+    TestRealm rotating = rotatingRealm();
+    try {
+      rotatingPlatformToken(rotating, "judy", "refused");
+      awaitIssued("refused");
+      var refused = keymint.kube().failNext(r -> "PATCH".equals(r.getMethod())
+          && r.getPath().endsWith("/secrets/refused-keymint-state")
+          && r.getUtf8Body().contains("\"keymint.io/refresh-lock\":\"\"")
+          && r.getUtf8Body().contains("refresh_token"), 500, 11);
+      await().atMost(TIMEOUT).until(() -> refused.remaining() == 0);
+      awaitDistinctTokensWhileReady("refused", 4);
+      String userId = rotating.admin().users().search("judy", true).get(0).getId();
+      assertThat(rotating.admin().users().get(userId).getOfflineSessions(rotating.findClient("cli").getId()))
+          .as("no refresh token was presented twice").hasSize(1);
+    } finally {
+      keymint.kube().clearFaults();
+      rotating.admin().remove();
+    }
+  }
+
   /** A realm whose refresh tokens work once (Keycloak rotates them) and whose access tokens live 20 s. */
   private static TestRealm rotatingRealm() {
     TestRealm rotating = KeycloakExtension.createRealm(KeycloakServer.shared(), PlatformTokenIT.class);
