@@ -180,8 +180,9 @@ class AppTokenIT {
     keymint.edit(AppToken.class, namespace, "rotated", t -> {
       t.getMetadata().getAnnotations().put("keymint.io/rotate-secret", "1");
     });
-    keymint.awaitStatus(AppToken.class, namespace, "rotated", AppToken::getStatus,
-        s -> "1".equals(((AppTokenStatus) s).lastRotationRequest));
+    // which rotation the secret answered is recorded on the token Secret, where a stale cache cannot hide it
+    await().atMost(TIMEOUT).until(() -> "1".equals(keymint.secret(namespace, "rotated-token").getMetadata().getAnnotations()
+        .get("keymint.io/rotation-answered")));
     await().atMost(TIMEOUT).until(() -> !oldToken.equals(keymint.secretData(namespace, "rotated-token").get("access_token")));
     assertThat(realm.clientCredentials(status.clientId, oldSecret).status()).isEqualTo(401);
     assertThat(active(keymint.secretData(namespace, "rotated-token").get("access_token"))).isTrue();

@@ -42,7 +42,7 @@ public final class KeymintFixture implements AutoCloseable {
 
   private KeymintFixture(KubernetesMock kube, Map<String, String> settings) {
     this.kube = kube;
-    this.operatorClient = kube.newClient(OPERATOR_USER_AGENT);
+    this.operatorClient = kube.newClientWithoutRetries(OPERATOR_USER_AGENT);
     this.settings = settings;
   }
 

@@ -188,6 +188,15 @@ public final class KubernetesMock implements AutoCloseable {
     return server.createClient(b -> b.editOrNewConfig().withRequestTimeout(10_000).withUserAgent(userAgent).endConfig());
   }
 
+  /**
+   * A client that retries nothing itself: a refused request reaches its caller at once. The operator
+   * under test uses one, so that what Keymint does with a refused write is what a test sees.
+   */
+  public KubernetesClient newClientWithoutRetries(String userAgent) {
+    return server.createClient(b -> b.editOrNewConfig().withRequestTimeout(10_000).withUserAgent(userAgent)
+        .withRequestRetryBackoffLimit(0).endConfig());
+  }
+
   /** Every request the server received so far, oldest first (and forgets them). */
   public List<RecordedRequest> takeRequests() {
     List<RecordedRequest> requests = new ArrayList<>();
