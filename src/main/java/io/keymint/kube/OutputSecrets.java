@@ -167,22 +167,14 @@ public final class OutputSecrets {
     if (matches(current, desired)) {
       return false;
     }
-    String name = desired.getMetadata().getName();
     if (current == null) {
-      try {
-        Secret created = client.secrets().inNamespace(desired.getMetadata().getNamespace()).resource(desired).create();
-        if (cache != null) {
-          cache.handleRecentResourceCreate(ResourceID.fromResource(owner), created);
-        }
+      if (createIfAbsent(owner, desired) != null) {
         return true;
-      } catch (KubernetesClientException e) {
-        if (e.getCode() != 409) {
-          throw KubeWrites.failure("create", "Secret", name, e);
-        }
-        current = requireWritable(owner, name, null); // there already: ours to patch, or a SecretConflict
-        if (matches(current, desired)) {
-          return false;
-        }
+      }
+      // there already (the cache was behind): ours to patch, or a SecretConflict
+      current = requireWritable(owner, desired.getMetadata().getName(), null);
+      if (matches(current, desired)) {
+        return false;
       }
     }
     // The Secret is ours already (requireWritable): the patch leaves ownerReferences alone, since a

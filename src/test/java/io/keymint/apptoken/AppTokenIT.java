@@ -156,8 +156,9 @@ class AppTokenIT {
     application("ledger", Map.of("group", "a"), spec -> spec.roles = List.of("read"));
     await().atMost(TIMEOUT).untilAsserted(() -> assertThat(audiences(claims(
         keymint.secretData(namespace, "reader-token").get("access_token")))).contains(namespace + "-ledger"));
-    assertThat(keymint.get(AppToken.class, namespace, "reader").getStatus().matchedApplications)
-        .containsExactly("billing", "ledger", "payments");
+    await().atMost(TIMEOUT).untilAsserted(() -> assertThat( // the status is written after the Secret
+        keymint.get(AppToken.class, namespace, "reader").getStatus().matchedApplications)
+        .containsExactly("billing", "ledger", "payments"));
 
     // relabelled away: it leaves
     keymint.edit(ClientApplication.class, namespace, "ledger", a -> {
