@@ -65,6 +65,11 @@ public final class KeymintOperator implements AutoCloseable {
         .withKubernetesClient(client)
         .withCloseClientOnStop(false)
         .withUseSSAToPatchPrimaryResource(false)
+        // Watch events arrive after Keymint's own writes have returned: with resourceVersions compared
+        // as numbers (etcd's revisions; a version that is not a number falls back to exact matching),
+        // the answer of a write stays in JOSDK's overlay cache until the informer has caught up, so the
+        // next reconcile neither repeats the write nor mints again.
+        .withParseResourceVersions(true)
         .withSSABasedCreateUpdateMatchForDependentResources(false)
         .withMetrics(MicrometerMetrics.withoutPerResourceMetrics(metrics.registry()))
         .withLeaderElectionConfiguration(config.leaderElection()
