@@ -39,8 +39,7 @@ class DemoIT {
     try (Demo demo = new Demo(KeycloakServer.shared(), new PrintStream(printed, true, StandardCharsets.UTF_8), SAMPLES)) {
       boolean ok = demo.run();
       String output = printed.toString(StandardCharsets.UTF_8);
-      System.out.println(output);
-      assertThat(ok).as("the demo's result").isTrue();
+      assertThat(ok).as("the demo's result; it printed:%n%s", output).isTrue();
 
       // every sample resource Ready, in the API and in the table; nothing skipped
       List<Applied> samples = Sample.load(SAMPLES).stream().filter(Sample::isKeymint).map(Applied::of).toList();

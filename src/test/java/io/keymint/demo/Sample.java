@@ -17,7 +17,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -35,7 +37,7 @@ record Sample(String platform, ObjectNode doc) {
   static final Map<String, Class<? extends HasMetadata>> KINDS = orderedKinds();
 
   private static Map<String, Class<? extends HasMetadata>> orderedKinds() {
-    var kinds = new java.util.LinkedHashMap<String, Class<? extends HasMetadata>>();
+    Map<String, Class<? extends HasMetadata>> kinds = new LinkedHashMap<>();
     kinds.put("Namespace", Namespace.class);
     kinds.put("ClientApplication", ClientApplication.class);
     kinds.put("Secret", Secret.class);
@@ -44,7 +46,7 @@ record Sample(String platform, ObjectNode doc) {
     kinds.put("Deployment", Deployment.class);
     kinds.put("StatefulSet", StatefulSet.class);
     kinds.put("DaemonSet", DaemonSet.class);
-    return java.util.Collections.unmodifiableMap(kinds);
+    return Collections.unmodifiableMap(kinds);
   }
 
   /** Every document of the .yaml files under these files or directories, in the order the demo applies them. */

@@ -29,15 +29,15 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class IamStandIn implements AutoCloseable {
 
+  /** The IBMid user every API key of this stand-in belongs to. */
+  public static final String USER = "ibm-user@example.com";
+  private static final String IAM_ID = "IBMid-270000STAND";
+
   private final HttpServer server;
   private final String apiKey;
   private final int lifetimeSeconds;
   private final AtomicInteger issued = new AtomicInteger();
   private final KeyPair signingKey;
-
-  /** The IBMid user every API key of this stand-in belongs to. */
-  public static final String USER = "ibm-user@example.com";
-  private static final String IAM_ID = "IBMid-270000STAND";
 
   private IamStandIn(String apiKey, int lifetimeSeconds) throws IOException {
     this.apiKey = apiKey;
