@@ -1,100 +1,85 @@
 package io.keymint.demo;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
-import io.keymint.api.Condition;
-import io.keymint.api.KeymintStatus;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.keymint.api.TokenStatus;
 import io.keymint.apptoken.AppToken;
+import io.keymint.apptoken.AppTokenModel;
 import io.keymint.clientapp.ClientApplication;
-import io.keymint.oauth.Jwt;
-import io.keymint.platformtoken.PlatformToken;
-import io.keymint.testing.KeycloakExtension;
+import io.keymint.kube.Selectors;
+import io.keymint.platformtoken.PlatformTokenStatus;
 import io.keymint.testing.KeycloakServer;
 import io.keymint.testing.KeymintFixture;
-import io.keymint.testing.TestRealm;
-import java.net.URI;
-import java.nio.file.Files;
+import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Keymint's main job on embedded defaults ({@code mvn -Pdemo verify}; {@code -Ddemo.watch=true}
- * keeps it running, {@code -Ddemo.files=a.yaml,b.yaml} applies other files): a local Keycloak and
- * an embedded Kubernetes API (the CRUD mock), {@code samples/} applied, every resource Ready, and
- * a live token refresh shown. Prints decoded claims, never a token.
+ * Every platform Keymint serves, live on this machine ({@code mvn -Pdemo verify}): a local Keycloak
+ * prepared the way each platform documents itself (or an IAM stand-in on loopback), an embedded
+ * Kubernetes API (the CRUD mock), Keymint started as in production ({@code KeymintOperator.start}),
+ * {@code samples/} applied with only their endpoints and credentials pointed at the stand-ins. It
+ * shows every resource Ready with its token's claims, an AppToken refreshed on schedule, a
+ * PlatformToken whose provider rotates refresh tokens, and a late application joining a scoped
+ * token; it exits 0 only if all of that happened. {@code -Ddemo.watch=true} keeps it running,
+ * {@code -Ddemo.files=a.yaml,b.yaml} applies other files. Never prints a token or a secret.
  */
-public final class Demo {
+public final class Demo implements AutoCloseable {
 
-  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
-  private static final ObjectMapper JSON = new ObjectMapper();
-  private static final List<String> ORDER = List.of("Namespace", "Secret", "ClientApplication", "AppToken",
-      "PlatformToken", "Deployment", "StatefulSet", "DaemonSet");
+  /** The host of every endpoint of the demo, the only one Keymint may send credentials to. */
+  static final String LOOPBACK = "127.0.0.1";
+  static final Duration READY_TIMEOUT = Duration.ofSeconds(90);
+  private static final Instant STARTED = Instant.now();
+  private static final String LINE = Platform.LINE;
+  private static final Logger log = LoggerFactory.getLogger(Demo.class);
 
-  private static final Map<String, Class<? extends HasMetadata>> MODEL = Map.of(
-      "Namespace", io.fabric8.kubernetes.api.model.Namespace.class,
-      "Secret", io.fabric8.kubernetes.api.model.Secret.class,
-      "ClientApplication", ClientApplication.class,
-      "AppToken", AppToken.class,
-      "PlatformToken", PlatformToken.class,
-      "Deployment", io.fabric8.kubernetes.api.model.apps.Deployment.class,
-      "StatefulSet", io.fabric8.kubernetes.api.model.apps.StatefulSet.class,
-      "DaemonSet", io.fabric8.kubernetes.api.model.apps.DaemonSet.class);
+  private final PrintStream out;
+  private final LocalKeycloak keycloak;
+  private final List<Sample> documents;
+  private final List<Platform> platforms;
+  private final List<Applied> applied = new ArrayList<>();
+  private final ExecutorService background = Executors.newCachedThreadPool();
+  private KeymintFixture keymint;
 
-  private record Applied(String kind, String namespace, String name) {}
+  public Demo(KeycloakServer server, PrintStream out, List<Path> files) throws Exception {
+    this.out = out;
+    this.documents = Sample.load(files);
+    Set<String> samples = documents.stream().map(Sample::platform).collect(Collectors.toSet());
+    this.platforms = Stream.of(new RunAi(), new OvhCloud(), new H2oAiCloud(), new Wallaroo(), new IbmWatsonx(),
+        new KeycloakOffline()).filter(p -> samples.contains(p.sample())).map(Platform.class::cast).toList();
+    this.keycloak = new LocalKeycloak(server);
+  }
 
   public static void main(String[] args) throws Exception {
-    boolean watch = Boolean.getBoolean("demo.watch");
     String files = System.getProperty("demo.files", "");
-    System.out.println("Keymint demo: starting a local Keycloak (the first start builds it, about a minute) ...");
-    KeycloakServer server = KeycloakServer.shared();
-    TestRealm realm = KeycloakExtension.createRealm(server, Demo.class);
-    realm.createRealmRole("researcher");
-    realm.createClientWithRoles("model-registry", "viewer", "editor");
-    System.out.println("Keycloak realm '" + realm.name() + "' with Keymint's least-privilege admin client "
-        + realm.adminClientId() + " (manage-clients, manage-users, view-realm)");
-    int exit;
-    try (KeymintFixture keymint = KeymintFixture.start(realm, Map.of("KEYMINT_GRANTABLE_ROLES", "researcher,model-registry/*"))) {
-      System.out.println("Embedded Kubernetes API with crds/ installed; Keymint is running.\n");
-      List<JsonNode> documents = load(files.isBlank() ? List.of(Path.of("samples")) : Stream.of(files.split(","))
-          .map(String::trim).map(Path::of).toList());
-      List<Applied> applied = new ArrayList<>();
-      Map<String, String> skipped = new LinkedHashMap<>();
-      for (String kind : ORDER) {
-        for (JsonNode doc : documents) {
-          if (kind.equals(doc.path("kind").asText())) {
-            apply(keymint, doc, applied, skipped);
-          }
-        }
-      }
-      List<Applied> keymintResources = applied.stream().filter(a -> type(a.kind()) != null).toList();
-      Instant deadline = Instant.now().plus(Duration.ofSeconds(120));
-      while (Instant.now().isBefore(deadline) && !keymintResources.stream().allMatch(a -> ready(keymint, a))) {
-        Thread.sleep(500);
-      }
-      table(keymint, keymintResources);
-      skipped.forEach((what, why) -> System.out.printf("  skipped  %-45s %s%n", what, why));
-      claims(keymint, keymintResources);
-      boolean allReady = keymintResources.stream().allMatch(a -> ready(keymint, a));
-      boolean refreshed = liveRefresh(keymint, keymintResources);
-      exit = allReady && refreshed ? 0 : 1;
-      System.out.println(exit == 0 ? "\nEvery resource is Ready and tokens are kept fresh."
-          : "\nNot every resource became Ready (see the reasons above).");
-      if (watch) {
-        System.out.println("Watching; Ctrl-C stops Keymint and Keycloak.");
-        while (true) {
-          Thread.sleep(30_000);
-          table(keymint, keymintResources);
-        }
+    List<Path> roots = files.isBlank() ? List.of(Path.of("samples"))
+        : Stream.of(files.split(",")).map(String::trim).map(Path::of).toList();
+    System.out.println("Keymint demo: " + (files.isBlank() ? "samples/" : files) + " against a local Keycloak and an"
+        + " embedded Kubernetes API; logs in target/ (Keycloak's first start also builds it: a minute more)");
+    KeycloakServer server = KeycloakServer.shared(); // prints its start line; its shutdown hook stops it on Ctrl-C
+    int exit = 1;
+    try (Demo demo = new Demo(server, System.out, roots)) {
+      exit = demo.run() ? 0 : 1;
+      if (Boolean.getBoolean("demo.watch")) {
+        demo.watch();
       }
     } finally {
       server.stop();
@@ -102,164 +87,150 @@ public final class Demo {
     System.exit(exit);
   }
 
-  private static List<JsonNode> load(List<Path> roots) throws Exception {
-    List<JsonNode> documents = new ArrayList<>();
-    for (Path root : roots) {
-      try (Stream<Path> files = Files.walk(root)) {
-        for (Path file : files.filter(f -> f.toString().endsWith(".yaml")).sorted().toList()) {
-          for (JsonNode doc : YAML.readValues(YAML.createParser(file.toFile()), JsonNode.class).readAll()) {
-            if (doc != null && doc.has("kind")) {
-              documents.add(doc);
-            }
-          }
+  /** Every step, in order; true when all of them happened. */
+  public boolean run() throws Exception {
+    // the stand-ins are prepared while Keymint starts; their lines come out in order
+    List<Future<String>> prepared = platforms.stream().map(p -> background.submit(() -> p.prepare(keycloak))).toList();
+    keymint = KeymintFixture.start(keycloak.keymintRealm(), Map.of(
+        "KEYMINT_GRANTABLE_ROLES", "researcher,model-registry/*",
+        "KEYMINT_TOKEN_URL_HOSTS", LOOPBACK));
+    for (Future<String> line : prepared) {
+      say(line.get());
+    }
+    say(LINE.formatted("Keymint", "running on an embedded Kubernetes API (crds/ installed), realm "
+        + LocalKeycloak.KEYMINT_REALM + ", token URLs allowed on " + LOOPBACK + " only"));
+    boolean ready = applyAll();
+    Table.print(out, keymint, applied);
+    List<Step> steps = liveSteps();
+    steps.forEach(step -> say(step.line()));
+    boolean all = ready && steps.stream().allMatch(Step::ok);
+    say(LINE.formatted(all ? "Done" : "FAILED", "in " + Duration.between(STARTED, Instant.now()).toSeconds() + " s: "
+        + applied.stream().filter(a -> a.ready(api())).count() + " of " + applied.size() + " resources Ready, none skipped; "
+        + steps.stream().filter(Step::ok).count() + " of " + steps.size() + " live steps as they should be"));
+    return all;
+  }
+
+  /**
+   * Applies every document in kind order, each as soon as its platform can fill it in, pointed at
+   * its stand-in; then waits until every Keymint resource is Ready.
+   */
+  private boolean applyAll() throws Exception {
+    Instant start = Instant.now();
+    Instant deadline = start.plus(READY_TIMEOUT);
+    List<Sample> pending = new ArrayList<>(documents);
+    while ((!pending.isEmpty() || !applied.stream().allMatch(this::settled)) && Instant.now().isBefore(deadline)) {
+      for (Sample document : List.copyOf(pending)) {
+        Optional<Platform> platform = platforms.stream().filter(p -> p.sample().equals(document.platform())).findFirst();
+        if (platform.isEmpty() || platform.get().canApply(document, api())) {
+          platform.ifPresent(p -> p.override(document, api()));
+          apply(document);
+          pending.remove(document);
         }
       }
+      Thread.sleep(200);
     }
-    return documents;
+    String counts = documents.stream().filter(d -> !pending.contains(d))
+        .collect(Collectors.groupingBy(Sample::kind, LinkedHashMap::new, Collectors.counting()))
+        .entrySet().stream().map(e -> e.getValue() + " " + e.getKey() + (e.getValue() > 1 ? "s" : ""))
+        .collect(Collectors.joining(", "));
+    List<String> problems = new ArrayList<>(pending.stream().map(d -> d.id() + " (not applied)").toList());
+    applied.stream().filter(a -> !settled(a)).forEach(a -> problems.add(a + " (" + a.readiness(api()) + ")"));
+    say(LINE.formatted("Applied", counts + (problems.isEmpty()
+        ? ": all Ready in " + Duration.between(start, Instant.now()).toMillis() / 100 / 10.0 + " s"
+        : "; after " + READY_TIMEOUT.toSeconds() + " s not Ready: " + String.join(", ", problems))));
+    return problems.isEmpty();
   }
 
-  private static void apply(KeymintFixture keymint, JsonNode doc, List<Applied> applied, Map<String, String> skipped)
-      throws Exception {
-    String kind = doc.path("kind").asText();
-    String namespace = doc.at("/metadata/namespace").asText("default");
-    String name = doc.at("/metadata/name").asText();
-    String tokenUrl = doc.at("/spec/tokenUrl").asText(doc.at("/spec/clientCredentials/tokenUrl").asText(""));
-    if (!tokenUrl.isEmpty() && !List.of("127.0.0.1", "localhost").contains(URI.create(tokenUrl).getHost())) {
-      skipped.put(kind + " " + namespace + "/" + name, "needs " + URI.create(tokenUrl).getHost()
-          + ", which the demo cannot reach (point tokenUrl at a local endpoint to include it)");
+  private void apply(Sample document) throws Exception {
+    HasMetadata resource = document.toResource();
+    if (resource == null) {
+      say(LINE.formatted("Not applied", document.id() + ": the demo applies only " + Sample.KINDS.keySet()));
       return;
     }
-    if (!"Secret".equals(kind) && referencesPlaceholder(keymint, doc, namespace)) { // placeholder Secrets are applied
-      skipped.put(kind + " " + namespace + "/" + name, "needs a real credential in its Secret (the sample says REPLACE_ME)");
-      return;
-    }
-    if (keymint.client().namespaces().withName(namespace).get() == null) {
-      keymint.client().namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(namespace).endMetadata()
+    if (!"Namespace".equals(document.kind()) && api().namespaces().withName(document.namespace()).get() == null) {
+      api().namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(document.namespace()).endMetadata()
           .build()).create();
     }
-    JsonNode resource = doc;
-    if ("ClientApplication".equals(kind)) { // demo default: short tokens, so a live refresh shows within a minute
-      ((com.fasterxml.jackson.databind.node.ObjectNode) resource.path("spec")).put("accessTokenLifespan", "30s");
-    }
-    HasMetadata object = JSON.treeToValue(resource, MODEL.get(kind));
-    object.getMetadata().setNamespace(namespace);
-    keymint.client().resource(object).createOr(existing -> existing.update());
-    applied.add(new Applied(kind, namespace, name));
-  }
-
-  /** A PlatformToken whose grant Secret still holds the sample's placeholder. */
-  private static boolean referencesPlaceholder(KeymintFixture keymint, JsonNode doc, String namespace) {
-    for (String pointer : List.of("/spec/grant/refreshToken/secretRef/name", "/spec/grant/password/secretRef/name",
-        "/spec/grant/apiKey/secretRef/name", "/spec/clientCredentials/secretRef/name")) {
-      String secret = doc.at(pointer).asText("");
-      if (!secret.isEmpty()) {
-        var data = keymint.secretData(namespace, secret);
-        return data == null || data.values().stream().anyMatch(v -> v.contains("REPLACE_ME"));
-      }
-    }
-    return false;
-  }
-
-  private static Class<? extends HasMetadata> type(String kind) {
-    return switch (kind) {
-      case "ClientApplication" -> ClientApplication.class;
-      case "AppToken" -> AppToken.class;
-      case "PlatformToken" -> PlatformToken.class;
-      default -> null;
-    };
-  }
-
-  private static KeymintStatus status(KeymintFixture keymint, Applied a) {
-    HasMetadata resource = keymint.get(type(a.kind()), a.namespace(), a.name());
-    if (resource instanceof ClientApplication app) {
-      return app.getStatus();
-    }
-    if (resource instanceof AppToken token) {
-      return token.getStatus();
-    }
-    return resource instanceof PlatformToken token ? token.getStatus() : null;
-  }
-
-  private static boolean ready(KeymintFixture keymint, Applied a) {
-    KeymintStatus status = status(keymint, a);
-    return status != null && status.isReady();
-  }
-
-  private static void table(KeymintFixture keymint, List<Applied> resources) {
-    System.out.printf("%n  %-18s %-34s %-28s %-26s %-21s %s%n", "KIND", "NAME", "READY", "SECRET", "EXPIRES", "NEXT REFRESH");
-    for (Applied a : resources) {
-      KeymintStatus status = status(keymint, a);
-      Condition ready = status == null ? null : status.condition(Condition.READY);
-      String secret = "";
-      String expires = "";
-      String refresh = "";
-      if (status instanceof TokenStatus token) {
-        secret = token.secretName == null ? "" : token.secretName;
-        expires = token.expiresAt == null ? "" : token.expiresAt;
-        refresh = token.refreshAt == null ? "" : token.refreshAt;
-      } else if (status instanceof io.keymint.clientapp.ClientApplicationStatus app) {
-        secret = app.secretName == null ? "" : app.secretName;
-      }
-      System.out.printf("  %-18s %-34s %-28s %-26s %-21s %s%n", a.kind(), a.namespace() + "/" + a.name(),
-          ready == null ? "(no status)" : ready.status + "/" + ready.reason, secret, expires, refresh);
-    }
-    System.out.println();
-  }
-
-  /** The claims that matter, decoded from each token Secret; never the token. */
-  @SuppressWarnings("unchecked")
-  private static void claims(KeymintFixture keymint, List<Applied> resources) {
-    for (Applied a : resources) {
-      if (!(status(keymint, a) instanceof TokenStatus token) || token.secretName == null) {
-        continue;
-      }
-      Map<String, String> data = keymint.secretData(a.namespace(), token.secretName);
-      if (data == null || data.get("access_token") == null) {
-        continue;
-      }
-      Map<String, Object> claims = Jwt.claims(data.get("access_token"));
-      Object realmRoles = claims.get("realm_access") instanceof Map<?, ?> m ? m.get("roles") : List.of();
-      Map<String, Object> clientRoles = new LinkedHashMap<>();
-      if (claims.get("resource_access") instanceof Map<?, ?> access) {
-        access.forEach((client, value) -> clientRoles.put(String.valueOf(client), ((Map<String, Object>) value).get("roles")));
-      }
-      System.out.printf("  %s %s/%s: sub=%s aud=%s realm roles=%s client roles=%s exp=%s%n", a.kind(), a.namespace(),
-          a.name(), claims.get("sub"), Jwt.audiences(claims), realmRoles, clientRoles,
-          claims.get("exp") instanceof Number exp ? Instant.ofEpochSecond(exp.longValue()) : "?");
+    api().resource(resource).createOr(existing -> existing.update());
+    if (document.isKeymint()) {
+      applied.add(Applied.of(document));
     }
   }
 
-  /** Waits for the token due first to be replaced on schedule, and shows it. */
-  private static boolean liveRefresh(KeymintFixture keymint, List<Applied> resources) throws InterruptedException {
-    Applied first = null;
-    Instant due = null;
-    for (Applied a : resources) {
-      if (status(keymint, a) instanceof TokenStatus token && token.isReady() && token.refreshAt != null
-          && (due == null || Instant.parse(token.refreshAt).isBefore(due))) {
-        first = a;
-        due = Instant.parse(token.refreshAt);
-      }
-    }
-    if (first == null) {
-      System.out.println("No token to watch.");
+  /** Ready, and an audience AppToken has caught up with every application its selector matches. */
+  private boolean settled(Applied resource) {
+    if (!resource.ready(api())) {
       return false;
     }
-    TokenStatus token = (TokenStatus) status(keymint, first);
-    Map<String, String> before = keymint.secretData(first.namespace(), token.secretName);
-    System.out.printf("%nWaiting for %s %s/%s to be refreshed on schedule at %s (token expires %s) ...%n", first.kind(),
-        first.namespace(), first.name(), token.refreshAt, token.expiresAt);
-    Instant deadline = Instant.now().plus(Duration.ofSeconds(120));
-    while (Instant.now().isBefore(deadline)) {
-      Map<String, String> now = keymint.secretData(first.namespace(), token.secretName);
-      if (!now.get("access_token").equals(before.get("access_token"))) {
-        Instant at = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
-        System.out.printf("Refreshed at %s (scheduled %s), before the old token expired at %s; the new one expires at %s.%n",
-            at, token.refreshAt, before.get("expires_at"), now.get("expires_at"));
-        return !at.isBefore(due.minusSeconds(1));
-      }
-      Thread.sleep(250);
+    if (!(resource.get(api()) instanceof AppToken token) || token.getSpec().audience == null) {
+      return true;
     }
-    System.out.println("No refresh within 120 s.");
-    return false;
+    Set<String> matching = api().resources(ClientApplication.class).inNamespace(resource.namespace()).list().getItems()
+        .stream().filter(app -> Selectors.matches(token.getSpec().audience.selector, app.getMetadata().getLabels()))
+        .filter(app -> app.getSpec() != null && !AppTokenModel.grantableOn(token, app.getSpec().roles).isEmpty())
+        .map(app -> app.getMetadata().getName()).collect(Collectors.toSet());
+    List<String> matched = token.getStatus().matchedApplications;
+    return matched != null && matching.equals(new HashSet<>(matched));
+  }
+
+  /**
+   * While a new group=a application joins OVHcloud's scoped token, waits for the next scheduled
+   * refresh of an AppToken that the late application does not concern, and for one of a
+   * PlatformToken whose provider rotates refresh tokens (H2O's, when its sample is applied).
+   */
+  private List<Step> liveSteps() throws Exception {
+    Optional<Applied> appToken = dueFirst("AppToken", a -> ((AppToken) a.get(api())).getSpec().audience == null)
+        .or(() -> dueFirst("AppToken", a -> true));
+    Optional<Applied> rotating = applied.stream().filter(a -> a.id().equals("PlatformToken/h2o")).findFirst()
+        .or(() -> dueFirst("PlatformToken", a -> ((PlatformTokenStatus) a.status(api())).credentialRotatedAt != null));
+    var refresh = background.submit(() -> appToken.map(t -> Refresh.ofToken(keymint, t, READY_TIMEOUT)));
+    var rotation = background.submit(() -> rotating.map(t -> Refresh.ofRotatingToken(keymint, t, READY_TIMEOUT)));
+    List<Step> steps = new ArrayList<>();
+    for (Platform platform : platforms) {
+      if (platform instanceof OvhCloud ovh) {
+        steps.add(ovh.lateApplicationJoins(keymint));
+      }
+    }
+    refresh.get().ifPresent(steps::add);
+    rotation.get().ifPresent(steps::add);
+    return steps;
+  }
+
+  /** The Ready token resource of this kind, among those eligible, that is due for refresh first. */
+  private Optional<Applied> dueFirst(String kind, Predicate<Applied> eligible) {
+    return applied.stream().filter(a -> a.kind().equals(kind))
+        .filter(a -> a.status(api()) instanceof TokenStatus s && s.isReady() && s.refreshAt != null && eligible.test(a))
+        .min(Comparator.comparing(a -> ((TokenStatus) a.status(api())).refreshAt));
+  }
+
+  /** Shows the table again every 30 s until Ctrl-C. */
+  private void watch() throws InterruptedException {
+    say(LINE.formatted("Watching", "the table again every 30 s; Ctrl-C stops Keymint and Keycloak"));
+    while (true) {
+      Thread.sleep(30_000);
+      Table.print(out, keymint, applied);
+    }
+  }
+
+  /** One line of the demo: on its output, and in target/demo.log among Keymint's lines. */
+  private void say(String line) {
+    out.println(line);
+    log.info(line);
+  }
+
+  /** The embedded Kubernetes API, as a user's kubectl would see it. */
+  public KubernetesClient api() {
+    return keymint.client();
+  }
+
+  /** Stops Keymint and the stand-ins, and removes the demo's realms. */
+  @Override
+  public void close() {
+    background.shutdownNow();
+    if (keymint != null) {
+      keymint.close();
+    }
+    platforms.forEach(Platform::close);
+    keycloak.close();
   }
 }

@@ -112,9 +112,13 @@ public final class KeycloakExtension
 
   /** A fresh realm with the operator's least-privilege admin client; also used by the benchmark. */
   public static TestRealm createRealm(KeycloakServer server, Class<?> testClass) {
-    String name =
+    return createRealm(server,
         testClass.getSimpleName().toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-")
-            + "-" + UUID.randomUUID().toString().substring(0, 6);
+            + "-" + UUID.randomUUID().toString().substring(0, 6));
+  }
+
+  /** A fresh realm of exactly this name (which must not exist) with the operator's admin client. */
+  public static TestRealm createRealm(KeycloakServer server, String name) {
     RealmRepresentation representation = new RealmRepresentation();
     representation.setRealm(name);
     representation.setEnabled(true);
