@@ -2,6 +2,7 @@ package io.keymint;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.keymint.config.ConfigException;
 import io.keymint.config.OperatorConfig;
 import java.time.Clock;
@@ -43,6 +44,12 @@ public final class Main {
       System.err.println("keymint: " + e.getMessage());
       client.close();
       System.exit(2);
+      return;
+    } catch (KubernetesClientException e) { // e.g. the fingerprint key could not be read or created
+      System.err.println("keymint: the Kubernetes API at " + client.getMasterUrl() + " did not answer as expected at start ("
+          + (e.getCode() > 0 ? "HTTP " + e.getCode() : e.getClass().getSimpleName()) + ")");
+      client.close();
+      System.exit(1);
       return;
     }
     log.info("Keymint is running (Keycloak: {})", config.keycloak() == null ? "not configured" : config.keycloak().url());

@@ -15,7 +15,6 @@ import io.keymint.api.SecretKeyReference;
 import io.keymint.clientapp.ApplicationCredentials;
 import io.keymint.clientapp.ClientApplication;
 import io.keymint.config.OperatorConfig;
-import io.keymint.kube.Caches;
 import io.keymint.kube.Hashes;
 import io.keymint.kube.OutputSecrets;
 import io.keymint.kube.ReconcileException;

@@ -10,7 +10,6 @@ import io.keymint.api.RefreshPolicy;
 import io.keymint.api.RolloutTarget;
 import io.keymint.api.TokenSecret;
 import io.keymint.api.TokenStatus;
-import io.keymint.kube.Caches;
 import io.keymint.kube.OutputSecrets;
 import io.keymint.kube.ReconcileException;
 import io.keymint.kube.ReconcileResult;
