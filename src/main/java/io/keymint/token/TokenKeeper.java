@@ -98,8 +98,8 @@ public final class TokenKeeper {
       }
       case BACK_OFF -> new ReconcileResult(null, wait(now, verdict.until())); // conditions stay as they are
       case KEEP -> {
-        secrets.apply(target.owner(), current, desired(target, data, recorded(mintedWith)));
-        // (repairs labels and template; writes nothing when they match)
+        secrets.apply(target.owner(), current, desired(target, TokenSecretData.only(data), recorded(mintedWith)));
+        // (repairs labels and template, renders template.data again; writes nothing when they match)
         status.expiresAt = Times.format(expiresAt);
         status.refreshAt = Times.format(refreshAt);
         status.failedAttempts = null; // a good token is there (another process may have refreshed it)

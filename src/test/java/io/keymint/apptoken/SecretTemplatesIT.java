@@ -88,6 +88,25 @@ class SecretTemplatesIT {
   }
 
   @Test
+  void aChangedTemplateIsRenderedAgainWithTheSameTokenAndARemovedKeyGoes() {
+    application("scorer", null);
+    appToken("scorer", Map.of("authorization", "Bearer {{access_token}}"));
+    awaitIssued("scorer");
+    String token = keymint.secretData(namespace, "scorer-token").get("access_token");
+    keymint.edit(AppToken.class, namespace, "scorer",
+        t -> t.getSpec().secret.template.data = Map.of("header", "Authorization: {{token_type}} {{access_token}}"));
+    await().atMost(TIMEOUT).untilAsserted(() -> {
+      Map<String, String> now = keymint.secretData(namespace, "scorer-token");
+      assertThat(now).doesNotContainKey("authorization")
+          .containsEntry("header", "Authorization: Bearer " + token).containsEntry("access_token", token);
+      assertThat(keymint.secret(namespace, "scorer-token").getMetadata().getAnnotations())
+          .containsEntry(OutputSecrets.TEMPLATE_KEYS, "header");
+    });
+    awaitIssued("scorer");
+    assertThat(keymint.secretData(namespace, "scorer-token").get("access_token")).as("no new token").isEqualTo(token);
+  }
+
+  @Test
   void aTemplateNamingAnUnknownKeyStallsOnlyItsOwnToken() {
     application("api", null);
     appToken("good", Map.of("authorization", "Bearer {{access_token}}"));
