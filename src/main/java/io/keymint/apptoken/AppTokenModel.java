@@ -30,6 +30,7 @@ public record AppTokenModel(Source source, String secretName, URI tokenUrl, Auth
       throw invalid("exactly one of clientApplicationRef, audience or clientCredentials (found " + sources + ")");
     }
     TokenSpecs.checkRefresh(spec.refresh);
+    TokenSpecs.checkTemplate(spec.secret);
     String scope = TokenSpecs.scope(spec.scopes);
     String secretName = secretNameOf(token);
     if (spec.clientApplicationRef != null) {

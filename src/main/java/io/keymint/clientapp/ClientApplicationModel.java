@@ -8,6 +8,7 @@ import io.keymint.keycloak.DesiredClient;
 import io.keymint.keycloak.OwnerMark;
 import io.keymint.keycloak.RolePolicy;
 import io.keymint.kube.ReconcileException;
+import io.keymint.kube.SecretTemplates;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -31,6 +32,9 @@ public record ClientApplicationModel(
     boolean retain) {
 
   static final Duration MIN_ROTATION_PERIOD = Duration.ofSeconds(10);
+  static final String CLIENT_SECRET = "client_secret";
+  /** The output Secret's standard keys (client_secret with a Confidential client only). */
+  static final List<String> SECRET_KEYS = List.of("client_id", CLIENT_SECRET, "issuer_url", "token_url", "realm");
 
   public boolean confidential() {
     return !client.publicClient();
@@ -107,6 +111,11 @@ public record ClientApplicationModel(
         throw invalid("secret.rotation.period must be at least " + Durations.format(MIN_ROTATION_PERIOD));
       }
     }
+    SecretTemplate template = spec.secret == null ? null : spec.secret.template;
+    if (template != null) { // client_secret only with a Confidential client
+      SecretTemplates.check(template.data, publicClient
+          ? SECRET_KEYS.stream().filter(k -> !k.equals(CLIENT_SECRET)).toList() : SECRET_KEYS, SECRET_KEYS);
+    }
     ClientApplicationSpec.Flows flows = spec.flows == null ? new ClientApplicationSpec.Flows() : spec.flows;
     OwnerMark owner = new OwnerMark(app.getMetadata().getUid(), ClientApplication.KIND,
         app.getMetadata().getNamespace(), app.getMetadata().getName());
@@ -114,8 +123,7 @@ public record ClientApplicationModel(
         Boolean.TRUE.equals(flows.standard), Boolean.TRUE.equals(flows.directAccessGrants),
         sorted(spec.redirectUris), sorted(spec.webOrigins), lifespan, new TreeSet<>(nonNull(spec.roles)),
         realmRoles, clientRoles, emptyToNull(spec.defaultClientScopes), emptyToNull(spec.optionalClientScopes), owner);
-    return new ClientApplicationModel(client, secretNameOf(app), spec.secret == null ? null : spec.secret.template,
-        rotation, spec.deletionPolicy == ClientApplicationSpec.DeletionPolicy.Retain);
+    return new ClientApplicationModel(client, secretNameOf(app), template, rotation, spec.deletionPolicy == ClientApplicationSpec.DeletionPolicy.Retain);
   }
 
   public static String realmOf(ClientApplication app, OperatorConfig config) {

@@ -45,7 +45,7 @@ public class ClientApplicationReconciler implements Reconciler<ClientApplication
 
   private static final Logger log = LoggerFactory.getLogger(ClientApplicationReconciler.class);
   static final Duration STALLED_RECHECK = Duration.ofMinutes(5);
-  static final List<String> SECRET_KEYS = List.of("client_id", "client_secret", "issuer_url", "token_url", "realm");
+  static final List<String> SECRET_KEYS = ClientApplicationModel.SECRET_KEYS;
   /** On the output Secret: when its client secret was last regenerated. */
   static final String ROTATED_AT = "keymint.io/rotated-at";
 

@@ -16,11 +16,14 @@ import io.keymint.api.Labels;
 import io.keymint.api.Reasons;
 import io.keymint.api.SecretTemplate;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.stream.Stream;
 
 /**
@@ -45,6 +48,9 @@ public final class OutputSecrets {
     return new OutputSecrets(context.getClient(), SecretInformers.ownInformer(context));
   }
 
+  /** On an output Secret: the keys Keymint rendered from {@code secret.template.data}, comma-separated. */
+  public static final String TEMPLATE_KEYS = "keymint.io/template-keys";
+
   /** The label selector of every Secret Keymint writes. */
   public static final String SELECTOR = Labels.MANAGED_BY + "=" + Labels.MANAGED_BY_VALUE;
 
@@ -58,9 +64,18 @@ public final class OutputSecrets {
     return desired(owner, name, data, template, Map.of());
   }
 
-  /** The Secret as Keymint wants it, with annotations of Keymint's own bookkeeping. */
+  /**
+   * The Secret as Keymint wants it, with annotations of Keymint's own bookkeeping: {@code data}
+   * plus the keys rendered from {@code template.data} over it ({@link SecretTemplates}; InvalidSpec
+   * when a template cannot be rendered). The data hash covers both, and the rendered keys are
+   * listed in {@link #TEMPLATE_KEYS}, so that an edit of one is noticed and a key no longer
+   * templated is removed.
+   */
   public static Secret desired(HasMetadata owner, String name, Map<String, String> data, SecretTemplate template,
       Map<String, String> ownAnnotations) {
+    Map<String, String> rendered = SecretTemplates.render(template == null ? null : template.data, data);
+    Map<String, String> all = new TreeMap<>(data);
+    all.putAll(rendered);
     Map<String, String> labels = new TreeMap<>();
     Map<String, String> annotations = new TreeMap<>();
     if (template != null) {
@@ -75,9 +90,13 @@ public final class OutputSecrets {
     labels.put(Labels.KIND, owner.getKind());
     labels.put(Labels.NAME, owner.getMetadata().getName());
     annotations.putAll(ownAnnotations);
-    annotations.put(Labels.DATA_HASH, hash(data));
+    annotations.remove(TEMPLATE_KEYS);
+    if (!rendered.isEmpty()) {
+      annotations.put(TEMPLATE_KEYS, String.join(",", rendered.keySet()));
+    }
+    annotations.put(Labels.DATA_HASH, hash(all));
     Map<String, String> encoded = new TreeMap<>();
-    data.forEach((k, v) -> encoded.put(k, Base64.getEncoder().encodeToString(v.getBytes(StandardCharsets.UTF_8))));
+    all.forEach((k, v) -> encoded.put(k, Base64.getEncoder().encodeToString(v.getBytes(StandardCharsets.UTF_8))));
     return new SecretBuilder()
         .withNewMetadata()
           .withName(name)
@@ -119,11 +138,16 @@ public final class OutputSecrets {
     return data;
   }
 
-  /** Whether the Secret still holds exactly what Keymint wrote (its data matches the hash annotation). */
+  /**
+   * Whether the Secret still holds exactly what Keymint wrote (its data matches the hash annotation):
+   * {@code keys}, the kind's standard keys, and the keys it rendered from templates.
+   */
   public static boolean isIntact(Secret secret, Iterable<String> keys) {
     Map<String, String> data = decode(secret);
     Map<String, String> ours = new TreeMap<>();
-    for (String key : keys) {
+    Set<String> all = new TreeSet<>(templateKeys(secret));
+    keys.forEach(all::add);
+    for (String key : all) {
       if (data.containsKey(key)) {
         ours.put(key, data.get(key));
       }
@@ -179,8 +203,36 @@ public final class OutputSecrets {
     }
     // The Secret is ours already (requireWritable): the patch leaves ownerReferences alone, since a
     // merge patch replaces lists and another controller's reference must survive.
-    patch(owner, current, new SecretBuilder(desired).editMetadata().withOwnerReferences(List.of()).endMetadata().build());
+    patch(owner, current, withoutStaleTemplateKeys(current,
+        new SecretBuilder(desired).editMetadata().withOwnerReferences(List.of()).endMetadata().build()));
     return true;
+  }
+
+  /** The keys Keymint rendered from templates into this Secret (its own record of them). */
+  static Set<String> templateKeys(Secret secret) {
+    Map<String, String> annotations = secret.getMetadata().getAnnotations();
+    String listed = annotations == null ? null : annotations.get(TEMPLATE_KEYS);
+    return listed == null || listed.isBlank() ? Set.of() : new TreeSet<>(Arrays.asList(listed.split(",")));
+  }
+
+  /**
+   * {@code changes} plus the removal (a merge patch's null) of each key {@code current} holds from a
+   * template that {@code changes} no longer renders, and of the record when none is left.
+   */
+  static Secret withoutStaleTemplateKeys(Secret current, Secret changes) {
+    Set<String> stale = new TreeSet<>(templateKeys(current));
+    stale.removeAll(changes.getData().keySet());
+    boolean recordGone = !templateKeys(current).isEmpty() && !changes.getMetadata().getAnnotations().containsKey(TEMPLATE_KEYS);
+    if (stale.isEmpty() && !recordGone) {
+      return changes;
+    }
+    Map<String, String> data = new TreeMap<>(changes.getData());
+    stale.forEach(k -> data.put(k, null));
+    Map<String, String> annotations = new TreeMap<>(changes.getMetadata().getAnnotations());
+    if (recordGone) {
+      annotations.put(TEMPLATE_KEYS, null);
+    }
+    return new SecretBuilder(changes).withData(data).editMetadata().withAnnotations(annotations).endMetadata().build();
   }
 
   /**

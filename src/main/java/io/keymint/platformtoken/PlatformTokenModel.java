@@ -60,6 +60,7 @@ public record PlatformTokenModel(Grant grant, String secretName, String stateSec
       kind = Grant.API_KEY;
     }
     TokenSpecs.checkRefresh(spec.refresh);
+    TokenSpecs.checkTemplate(spec.secret);
     URI url = application ? null : policy.check(spec.tokenUrl);
     String name = token.getMetadata().getName();
     return new PlatformTokenModel(kind, TokenSpecs.secretName(spec.secret, name), name + "-keymint-state", url,

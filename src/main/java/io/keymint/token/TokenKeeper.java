@@ -90,7 +90,7 @@ public final class TokenKeeper {
     Instant refreshAt = valid ? refreshAt(target, expiresAt, now) : null;
     RefreshDecision.Verdict verdict = RefreshDecision.decide(new RefreshDecision.Facts(now, target.sourceHash(),
         refreshRequest, valid, mintedWith.get(SOURCE_HASH), mintedWith.get(REFRESH_ANSWERED), refreshAt,
-        status.sourceHash, status.lastRefreshRequest, isStalled(status), retryAt(status)));
+        status.sourceHash, status.lastRefreshRequest, isStalled(status, target.owner()), retryAt(status)));
     return switch (verdict.action()) {
       case STALLED -> {
         Condition stalled = status.condition(Condition.STALLED);
@@ -98,8 +98,8 @@ public final class TokenKeeper {
       }
       case BACK_OFF -> new ReconcileResult(null, wait(now, verdict.until())); // conditions stay as they are
       case KEEP -> {
-        secrets.apply(target.owner(), current, desired(target, data, recorded(mintedWith)));
-        // (repairs labels and template; writes nothing when they match)
+        secrets.apply(target.owner(), current, desired(target, TokenSecretData.only(data), recorded(mintedWith)));
+        // (repairs labels and template, renders template.data again; writes nothing when they match)
         status.expiresAt = Times.format(expiresAt);
         status.refreshAt = Times.format(refreshAt);
         status.failedAttempts = null; // a good token is there (another process may have refreshed it)
@@ -205,9 +205,15 @@ public final class TokenKeeper {
         + (rolloutNotes.isEmpty() ? "" : "; rolloutRestart: " + String.join(", ", rolloutNotes)));
   }
 
-  private static boolean isStalled(TokenStatus status) {
+  /**
+   * Stalled for the spec as it is: a spec changed since (a fixed template, say) is a change worth
+   * another look, even when what the token is minted from stayed the same.
+   */
+  private static boolean isStalled(TokenStatus status, HasMetadata owner) {
     Condition stalled = status.condition(Condition.STALLED);
-    return stalled != null && "True".equals(stalled.status);
+    long generation = owner.getMetadata().getGeneration() == null ? 0 : owner.getMetadata().getGeneration();
+    return stalled != null && "True".equals(stalled.status)
+        && (stalled.observedGeneration == null || stalled.observedGeneration == generation);
   }
 
   private static Duration wait(Instant now, Instant until) {

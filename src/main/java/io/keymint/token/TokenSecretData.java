@@ -37,6 +37,17 @@ public final class TokenSecretData {
     return data;
   }
 
+  /** The token Secret keys of {@code data}: without rendered templates or keys others added. */
+  public static Map<String, String> only(Map<String, String> data) {
+    Map<String, String> ours = new LinkedHashMap<>();
+    KEYS.forEach(k -> {
+      if (data.containsKey(k)) {
+        ours.put(k, data.get(k));
+      }
+    });
+    return ours;
+  }
+
   /** The expiry recorded in a token Secret's data, or null when it has none or it does not parse. */
   public static Instant expiresAt(Map<String, String> data) {
     try {

@@ -5,6 +5,7 @@ import io.keymint.api.Reasons;
 import io.keymint.api.RefreshPolicy;
 import io.keymint.api.TokenSecret;
 import io.keymint.kube.ReconcileException;
+import io.keymint.kube.SecretTemplates;
 import java.util.List;
 
 /** The spec rules AppToken and PlatformToken share: refresh policy, scopes, the token Secret's name. Pure. */
@@ -27,6 +28,17 @@ public final class TokenSpecs {
     if (refresh.beforeExpiryPercentage != null
         && (refresh.beforeExpiryPercentage < 1 || refresh.beforeExpiryPercentage > 90)) {
       throw ReconcileException.permanent(Reasons.INVALID_SPEC, "refresh.beforeExpiryPercentage must be between 1 and 90");
+    }
+  }
+
+  /**
+   * Fails with InvalidSpec when a {@code secret.template.data} template does not parse, names
+   * anything but a token Secret's keys, or would replace one. {@code scope} and {@code id_token}
+   * may be named; a token that comes without them cannot be rendered (InvalidSpec then too).
+   */
+  public static void checkTemplate(TokenSecret secret) {
+    if (secret != null && secret.template != null) {
+      SecretTemplates.check(secret.template.data, TokenSecretData.KEYS);
     }
   }
 

@@ -91,4 +91,24 @@ class AppTokenModelTest {
     assertThatThrownBy(() -> AppTokenModel.from(token(edit), POLICY))
         .isInstanceOfSatisfying(ReconcileException.class, e -> assertThat(e.reason()).isEqualTo(reason));
   }
+
+  @Test
+  void secretTemplatesNameOnlyTheTokenSecretsKeys() {
+    AppTokenModel.from(token(s -> {
+      s.clientApplicationRef = new LocalObjectReference("fraud-scorer");
+      s.secret = templated("Bearer {{access_token}} {{scope}} {{id_token}}");
+    }), POLICY);
+    assertThatThrownBy(() -> AppTokenModel.from(token(s -> {
+      s.clientApplicationRef = new LocalObjectReference("fraud-scorer");
+      s.secret = templated("Bearer {{nope}}");
+    }), POLICY)).isInstanceOfSatisfying(ReconcileException.class,
+        e -> assertThat(e.getMessage()).contains("secret.template.data.authorization").contains("'nope'"));
+  }
+
+  private static io.keymint.api.TokenSecret templated(String template) {
+    io.keymint.api.TokenSecret secret = new io.keymint.api.TokenSecret();
+    secret.template = new io.keymint.api.SecretTemplate();
+    secret.template.data = java.util.Map.of("authorization", template);
+    return secret;
+  }
 }

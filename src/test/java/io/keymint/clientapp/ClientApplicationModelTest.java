@@ -177,4 +177,24 @@ class ClientApplicationModelTest {
           assertThat(e.isRetryable()).isFalse();
         });
   }
+
+  @Test
+  void secretTemplatesNameTheSecretsKeysAndClientSecretOnlyWhenConfidential() {
+    ClientApplicationSpec spec = new ClientApplicationSpec();
+    spec.secret = templated("basic", "{{client_id}}:{{client_secret}}");
+    assertThat(ClientApplicationModel.from(app(spec), CONFIG, POLICY).secretTemplate().data).containsKey("basic");
+    assertRefused(s -> {
+      s.type = ClientApplicationSpec.Type.Public;
+      s.secret = templated("basic", "{{client_id}}:{{client_secret}}");
+    }, CONFIG, io.keymint.api.Reasons.INVALID_SPEC, "secret.template.data.basic: the template names 'client_secret'");
+    assertRefused(s -> s.secret = templated("client_id", "x"), CONFIG, io.keymint.api.Reasons.INVALID_SPEC,
+        "would replace a standard key");
+  }
+
+  private static ClientApplicationSpec.OutputSecret templated(String key, String template) {
+    ClientApplicationSpec.OutputSecret secret = new ClientApplicationSpec.OutputSecret();
+    secret.template = new io.keymint.api.SecretTemplate();
+    secret.template.data = Map.of(key, template);
+    return secret;
+  }
 }

@@ -66,4 +66,37 @@ class OutputSecretsTest {
     Secret foreign = new SecretBuilder().withNewMetadata().withName("s").endMetadata().build();
     assertThat(OutputSecrets.isOwnedBy(foreign, owner())).isFalse();
   }
+
+  private static SecretTemplate authorization(String template) {
+    SecretTemplate t = new SecretTemplate();
+    t.data = Map.of("authorization", template);
+    return t;
+  }
+
+  @Test
+  void renderedKeysArePartOfTheDataTheHashAndTheIntactnessCheck() {
+    Secret secret = OutputSecrets.desired(owner(), "s", Map.of("access_token", "t1"), authorization("Bearer {{access_token}}"));
+    assertThat(OutputSecrets.decode(secret)).containsEntry("access_token", "t1").containsEntry("authorization", "Bearer t1");
+    assertThat(secret.getMetadata().getAnnotations()).containsEntry(OutputSecrets.TEMPLATE_KEYS, "authorization")
+        .containsEntry("keymint.io/data-hash", OutputSecrets.hash(Map.of("access_token", "t1", "authorization", "Bearer t1")));
+    List<String> keys = List.of("access_token");
+    assertThat(OutputSecrets.isIntact(secret, keys)).isTrue();
+    Secret edited = new SecretBuilder(secret).addToData("authorization", "ZWRpdGVk").build();
+    assertThat(OutputSecrets.isIntact(edited, keys)).as("an edited rendered key").isFalse();
+    Secret plain = OutputSecrets.desired(owner(), "s", Map.of("access_token", "t1"), null);
+    assertThat(plain.getMetadata().getAnnotations()).doesNotContainKey(OutputSecrets.TEMPLATE_KEYS)
+        .containsEntry("keymint.io/data-hash", OutputSecrets.hash(Map.of("access_token", "t1")));
+  }
+
+  @Test
+  void aKeyNoLongerTemplatedIsRemovedByTheMergePatch() {
+    Secret current = OutputSecrets.desired(owner(), "s", Map.of("access_token", "t1"), authorization("Bearer {{access_token}}"));
+    Secret desired = OutputSecrets.desired(owner(), "s", Map.of("access_token", "t1"), null);
+    assertThat(OutputSecrets.matches(current, desired)).isFalse();
+    Secret patch = OutputSecrets.withoutStaleTemplateKeys(current, desired);
+    String json = io.fabric8.kubernetes.client.utils.Serialization.asJson(patch);
+    assertThat(json).contains("\"authorization\":null").contains("\"" + OutputSecrets.TEMPLATE_KEYS + "\":null");
+    Secret unchanged = OutputSecrets.desired(owner(), "s", Map.of("access_token", "t2"), authorization("Bearer {{access_token}}"));
+    assertThat(OutputSecrets.withoutStaleTemplateKeys(current, unchanged)).isSameAs(unchanged);
+  }
 }

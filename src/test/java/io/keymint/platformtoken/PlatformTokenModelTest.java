@@ -88,4 +88,16 @@ class PlatformTokenModelTest {
     assertThatThrownBy(() -> PlatformTokenModel.from(token(edit), POLICY))
         .isInstanceOfSatisfying(ReconcileException.class, e -> assertThat(e.reason()).isEqualTo(reason));
   }
+
+  @Test
+  void aSecretTemplateNamingAnUnknownKeyIsInvalidSpec() {
+    assertReason(s -> {
+      s.tokenUrl = "https://idp.example/token";
+      s.clientId = "c";
+      s.grant = refreshToken();
+      s.secret = new io.keymint.api.TokenSecret();
+      s.secret.template = new io.keymint.api.SecretTemplate();
+      s.secret.template.data = java.util.Map.of("env", "TOKEN={{access_token}}\nSECRET={{client_secret}}");
+    }, io.keymint.api.Reasons.INVALID_SPEC);
+  }
 }

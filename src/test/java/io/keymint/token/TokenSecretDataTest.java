@@ -34,4 +34,10 @@ class TokenSecretDataTest {
     assertThat(TokenSecretData.expiresAt(Map.of())).isNull();
     assertThat(TokenSecretData.expiresAt(null)).isNull();
   }
+
+  @Test
+  void onlyTheTokenKeysOfASecretsData() {
+    assertThat(TokenSecretData.only(Map.of("access_token", "a", "token_type", "Bearer", "authorization", "Bearer a",
+        "mine", "x"))).containsExactlyInAnyOrderEntriesOf(Map.of("access_token", "a", "token_type", "Bearer"));
+  }
 }
