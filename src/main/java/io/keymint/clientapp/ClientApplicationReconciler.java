@@ -175,7 +175,8 @@ public class ClientApplicationReconciler implements Reconciler<ClientApplication
     String rotationRequest = annotation(app, Labels.ROTATE_SECRET);
     Credentials.Rotation rotation = rotation(model, status, view, rotationRequest, now);
     boolean settled = model.privateKeyJwt() ? Credentials.keyPairSettled(model, view, rotation, now)
-        : !rotation.any() && !"true".equals(view.annotation(Credentials.PREVIOUS_SECRET_HELD));
+        : !rotation.any() && !"true".equals(view.annotation(Credentials.PREVIOUS_SECRET_HELD))
+            && view.annotation(Credentials.KEY_ALGORITHM) == null;
     if (!settled && current != null) {
       current = secrets.requireWritable(app, model.secretName(), null); // read from the API server
       view = view(current, model);

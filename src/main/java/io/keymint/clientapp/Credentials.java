@@ -150,17 +150,20 @@ final class Credentials {
     Instant previousEnd = Times.parse(view.annotation(PREVIOUS_EXPIRES_AT));
     boolean held = "true".equals(view.annotation(PREVIOUS_SECRET_HELD));
     String secret;
-    if (rotation.any()) {
+    // a Secret that held a key pair: back from PrivateKeyJwt, a fresh secret, never the one Keycloak kept meanwhile
+    boolean fromKeyPair = view.annotation(KEY_ALGORITHM) != null;
+    if (rotation.any() || fromKeyPair) {
+      String why = rotation.any() ? rotation.describe() : "clientAuthentication changed";
       String previous = view.data().get(ClientApplicationModel.CLIENT_SECRET);
       secret = keycloak.regenerateSecret(model.realm(), uuid);
-      Instant keptUntil = keycloak.rotatedSecretExpiry(model.realm(), uuid, previous);
+      Instant keptUntil = previous == null ? null : keycloak.rotatedSecretExpiry(model.realm(), uuid, previous);
       previousEnd = SecretGrace.previousEnd(now, model.gracePeriod(), keptUntil);
       held = SecretGrace.removedByKeymint(keptUntil, previousEnd);
       status.secretRotatedAt = Times.format(now);
-      log.info("Rotated the client secret of {} ({}; the previous one {})", model.clientId(), rotation.describe(),
+      log.info("Rotated the client secret of {} ({}; the previous one {})", model.clientId(), why,
           keptUntil == null ? "ended at once" : "is accepted until " + Times.format(previousEnd));
       Events.record(kube, app, Events.NORMAL, "SecretRotated", "the client secret of '" + model.clientId()
-          + "' was regenerated (" + rotation.describe() + "); " + (keptUntil == null
+          + "' was regenerated (" + why + "); " + (keptUntil == null
               ? "the old one no longer works (realm '" + model.realm() + "' keeps no rotated secret)"
               : "the old one is accepted until " + Times.format(previousEnd)), now);
     } else {
