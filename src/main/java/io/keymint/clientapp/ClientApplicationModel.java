@@ -152,11 +152,12 @@ public record ClientApplicationModel(
     }
     if (rotationSpec != null && rotationSpec.gracePeriod != null) {
       grace = duration("secret.rotation.gracePeriod", rotationSpec.gracePeriod);
-    }
-    if (rotation != null && grace.compareTo(rotation) >= 0) {
-      throw invalid("secret.rotation.gracePeriod (" + Durations.format(grace) + ") must be shorter than"
-          + " secret.rotation.period (" + Durations.format(rotation) + ")"
-          + (rotationSpec.gracePeriod == null ? "; the default gracePeriod is 10m" : ""));
+      if (rotation != null && grace.compareTo(rotation) >= 0) {
+        throw invalid("secret.rotation.gracePeriod (" + Durations.format(grace) + ") must be shorter than"
+            + " secret.rotation.period (" + Durations.format(rotation) + ")");
+      }
+    } else if (rotation != null && rotation.dividedBy(2).compareTo(grace) < 0) {
+      grace = rotation.dividedBy(2); // a short period set before gracePeriod existed stays valid
     }
     SecretTemplate template = spec.secret == null ? null : spec.secret.template;
     if (template != null) { // only the keys this kind of application has

@@ -129,7 +129,8 @@ public class ClientApplicationSpec {
     @Pattern(Durations.PATTERN)
     public String period;
 
-    @JsonPropertyDescription("How long the previous credential stays accepted after a rotation; default 10m."
+    @JsonPropertyDescription("How long the previous credential stays accepted after a rotation; default 10m (half"
+        + " the period when that is shorter)."
         + " PrivateKeyJwt: always. ClientSecret: only where the realm keeps a rotated secret (Keycloak's"
         + " client-secret rotation policy); otherwise the old secret ends at once. Shorter than period.")
     @Pattern(Durations.PATTERN)

@@ -233,6 +233,12 @@ class ClientApplicationModelTest {
     assertThat(model.gracePeriod()).isEqualTo(java.time.Duration.ofSeconds(20));
     spec.secret.rotation.gracePeriod = "0s";
     assertThat(ClientApplicationModel.from(app(spec), CONFIG, POLICY).gracePeriod()).isZero();
+    spec.secret.rotation.gracePeriod = null;
+    spec.secret.rotation.period = "10s";
+    assertThat(ClientApplicationModel.from(app(spec), CONFIG, POLICY).gracePeriod())
+        .as("the default, for a period shorter than 20m: half the period").isEqualTo(java.time.Duration.ofSeconds(5));
+    spec.secret.rotation.period = "720h";
+    assertThat(ClientApplicationModel.from(app(spec), CONFIG, POLICY).gracePeriod()).isEqualTo(java.time.Duration.ofMinutes(10));
   }
 
   @Test
@@ -243,11 +249,6 @@ class ClientApplicationModelTest {
     }, CONFIG, "InvalidSpec", "PrivateKeyJwt needs a Confidential client");
     assertRefused(s -> s.keyAlgorithm = ClientApplicationSpec.KeyAlgorithm.RS256, CONFIG, "InvalidSpec",
         "keyAlgorithm needs clientAuthentication: PrivateKeyJwt");
-    assertRefused(s -> {
-      s.secret = new ClientApplicationSpec.OutputSecret();
-      s.secret.rotation = new ClientApplicationSpec.Rotation();
-      s.secret.rotation.period = "5m";
-    }, CONFIG, "InvalidSpec", "the default gracePeriod is 10m");
     assertRefused(s -> {
       s.secret = new ClientApplicationSpec.OutputSecret();
       s.secret.rotation = new ClientApplicationSpec.Rotation();
