@@ -8,6 +8,9 @@ import static org.awaitility.Awaitility.await;
 import com.nimbusds.jose.jwk.JWKSet;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.keymint.api.Condition;
+import io.keymint.keycloak.KeycloakGateway;
+import io.keymint.keycloak.RolePolicy;
+import io.keymint.observe.KeymintMetrics;
 import io.keymint.testing.KeycloakExtension;
 import io.keymint.testing.KeymintFixture;
 import io.keymint.testing.LogCapture;
@@ -239,6 +242,57 @@ class PrivateKeyJwtIT {
     Secret secret = keymint.secret(namespace, "switcher-client");
     assertThat(secret.getMetadata().getAnnotations()).doesNotContainKeys("keymint.io/key-algorithm", "keymint.io/previous-key-id");
     assertThat(realm.findClient(back.get("client_id")).getAttributes()).doesNotContainKey("jwks.string");
+  }
+
+  @Test
+  void operatorStoppedAfterRegisteringANewKeyConvergesWithoutTheOrphanAndKeepsTheOldKey() throws Exception {
+    ClientApplication app = create("interrupted", spec ->
+        spec.clientAuthentication = ClientApplicationSpec.ClientAuthentication.PrivateKeyJwt);
+    awaitReady(app);
+    Map<String, String> first = keymint.secretData(namespace, "interrupted-client");
+    String clientId = first.get("client_id");
+    String uuid = realm.findClient(clientId).getId();
+    keymint.stopOperator();
+    try {
+      // exactly what a rotation does before it writes the Secret, then "crash": the private half is lost
+      try (KeycloakGateway gateway = new KeycloakGateway(keymint.config().keycloak(),
+          new RolePolicy(keymint.config().grantableRoles()), new KeymintMetrics())) {
+        Map<String, String> keys = new java.util.TreeMap<>(gateway.registeredKeys(realm.name(), uuid));
+        keys.put("lost", new com.nimbusds.jose.jwk.gen.ECKeyGenerator(com.nimbusds.jose.jwk.Curve.P_256).keyID("lost")
+            .generate().toPublicJWK().toJSONString());
+        gateway.registerKeys(realm.name(), uuid, keys.values());
+      }
+      keymint.edit(ClientApplication.class, namespace, "interrupted",
+          a -> a.getMetadata().getAnnotations().put("keymint.io/rotate-secret", "after-crash"));
+      assertThat(registeredKeyIds(clientId)).containsExactlyInAnyOrder(first.get("key_id"), "lost");
+    } finally {
+      keymint.startOperator();
+    }
+    await().atMost(TIMEOUT).until(() -> !first.get("key_id").equals(keymint.secretData(namespace, "interrupted-client").get("key_id")));
+    Map<String, String> second = keymint.secretData(namespace, "interrupted-client");
+    assertThat(registeredKeyIds(clientId)).containsExactlyInAnyOrder(first.get("key_id"), second.get("key_id"));
+    assertThat(SignedAssertions.clientCredentials(second).status()).isEqualTo(200);
+    assertThat(SignedAssertions.clientCredentials(first).status()).as("the old key, within the default 10m grace").isEqualTo(200);
+    ClientApplicationStatus status = awaitReady(app).getStatus();
+    assertThat(status.keyId).isEqualTo(second.get("key_id"));
+    assertThat(status.previousKeyId).isEqualTo(first.get("key_id"));
+  }
+
+  @Test
+  void anUnchangedPrivateKeyJwtApplicationReconciledOnAnEventMakesNoAdminRequest() {
+    ClientApplication app = create("quiet", spec ->
+        spec.clientAuthentication = ClientApplicationSpec.ClientAuthentication.PrivateKeyJwt);
+    awaitReady(app);
+    KeycloakGateway gateway = keymint.operator().keycloak();
+    long before = gateway.adminRequestCount();
+    keymint.edit(ClientApplication.class, namespace, "quiet", a -> {
+      a.getSpec().secret = new ClientApplicationSpec.OutputSecret();
+      a.getSpec().secret.template = new io.keymint.api.SecretTemplate();
+      a.getSpec().secret.template.labels = Map.of("touched", "yes");
+    });
+    await().atMost(TIMEOUT).until(() -> "yes".equals(keymint.secret(namespace, "quiet-client").getMetadata().getLabels().get("touched")));
+    awaitReady(app);
+    assertThat(gateway.adminRequestCount() - before).isZero();
   }
 
   // --- helpers -------------------------------------------------------------------------------
