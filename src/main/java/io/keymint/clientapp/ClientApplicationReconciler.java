@@ -16,7 +16,6 @@ import io.keymint.keycloak.KeycloakGateway;
 import io.keymint.keycloak.OwnerMark;
 import io.keymint.keycloak.RolePolicy;
 import io.keymint.kube.Backoff;
-import io.keymint.kube.Events;
 import io.keymint.kube.Outcome;
 import io.keymint.kube.OutputSecrets;
 import io.keymint.kube.ReconcileException;
@@ -30,7 +29,9 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -133,7 +134,7 @@ public class ClientApplicationReconciler implements Reconciler<ClientApplication
     Instant failed = Times.parse(status.lastFailureTime);
     long generation = app.getMetadata().getGeneration() == null ? 0 : app.getMetadata().getGeneration();
     boolean unchanged = status.observedGeneration != null && status.observedGeneration == generation
-        && java.util.Objects.equals(annotation(app, Labels.ROTATE_SECRET), status.lastRotationRequest);
+        && Objects.equals(annotation(app, Labels.ROTATE_SECRET), status.lastRotationRequest);
     return status.failedAttempts == null || status.failedAttempts < 1 || failed == null || !unchanged ? null
         : failed.plus(Backoff.base(status.failedAttempts));
   }
@@ -174,10 +175,7 @@ public class ClientApplicationReconciler implements Reconciler<ClientApplication
     Credentials.SecretView view = view(current, model);
     String rotationRequest = annotation(app, Labels.ROTATE_SECRET);
     Credentials.Rotation rotation = rotation(model, status, view, rotationRequest, now);
-    boolean settled = model.privateKeyJwt() ? Credentials.keyPairSettled(model, view, rotation, now)
-        : !rotation.any() && !"true".equals(view.annotation(Credentials.PREVIOUS_SECRET_HELD))
-            && view.annotation(Credentials.KEY_ALGORITHM) == null;
-    if (!settled && current != null) {
+    if (!Credentials.settled(model, view, rotation, now) && current != null) {
       current = secrets.requireWritable(app, model.secretName(), null); // read from the API server
       view = view(current, model);
       rotation = rotation(model, status, view, rotationRequest, now);
@@ -192,14 +190,9 @@ public class ClientApplicationReconciler implements Reconciler<ClientApplication
     status.clientId = model.clientId();
     Instant rotatedAt = latest(Times.parse(view.annotation(ROTATED_AT)), Times.parse(status.secretRotatedAt));
     status.secretRotatedAt = model.confidential() ? Times.format(rotatedAt == null ? now : rotatedAt) : null;
-    Credential credential = !model.confidential() ? Credential.NONE
+    Credential credential = !model.confidential() ? Credentials.none(status)
         : model.privateKeyJwt() ? credentials.keyPair(context.getClient(), app, model, status, view, rotation, !clientCurrent, now)
         : credentials.clientSecret(context.getClient(), app, model, status, view, rotation, !clientCurrent, now);
-    if (!model.confidential()) {
-      status.keyId = null;
-      status.previousKeyId = null;
-      status.previousCredentialExpiresAt = null;
-    }
     status.lastRotationRequest = rotationRequest;
 
     Map<String, String> data = new LinkedHashMap<>();
@@ -232,7 +225,7 @@ public class ClientApplicationReconciler implements Reconciler<ClientApplication
         : secret.getMetadata().getAnnotations();
     Map<String, String> data = OutputSecrets.decode(secret);
     boolean intact = OutputSecrets.isIntact(secret, SECRET_KEYS)
-        && SECRET_KEYS.stream().filter(data::containsKey).collect(java.util.stream.Collectors.toSet())
+        && SECRET_KEYS.stream().filter(data::containsKey).collect(Collectors.toSet())
             .equals(Set.copyOf(model.secretKeys()));
     return new Credentials.SecretView(intact ? data : Map.of(), annotations);
   }

@@ -66,6 +66,26 @@ final class Credentials {
     this.keycloak = keycloak;
   }
 
+  /**
+   * Whether the cached Secret alone shows that the credential needs no decision: no rotation asked
+   * for or due, no grace period ended, no switch of clientAuthentication. Otherwise the reconciler
+   * reads the Secret from the API server first.
+   */
+  static boolean settled(ClientApplicationModel model, SecretView view, Rotation rotation, Instant now) {
+    if (model.privateKeyJwt()) {
+      return keyPairSettled(model, view, rotation, now);
+    }
+    return !rotation.any() && !"true".equals(view.annotation(PREVIOUS_SECRET_HELD)) && view.annotation(KEY_ALGORITHM) == null;
+  }
+
+  /** A Public application: no credential. */
+  static Credential none(ClientApplicationStatus status) {
+    status.keyId = null;
+    status.previousKeyId = null;
+    status.previousCredentialExpiresAt = null;
+    return Credential.NONE;
+  }
+
   /** Whether the cached Secret alone shows that the key pair needs no look at Keycloak. */
   static boolean keyPairSettled(ClientApplicationModel model, SecretView view, Rotation rotation, Instant now) {
     return KeyRotation.nothingToDo(view.data().get(ClientApplicationModel.KEY_ID), algorithm(view),

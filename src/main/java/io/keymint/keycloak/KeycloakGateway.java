@@ -7,6 +7,7 @@ import io.keymint.observe.KeymintMetrics;
 import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.util.JSONObjectUtils;
+import java.text.ParseException;
 import java.time.Duration;
 import java.time.Instant;
 import jakarta.ws.rs.client.Client;
@@ -16,12 +17,14 @@ import jakarta.ws.rs.client.ClientResponseContext;
 import jakarta.ws.rs.client.ClientResponseFilter;
 import jakarta.ws.rs.core.Response;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -241,7 +244,7 @@ public final class KeycloakGateway implements AutoCloseable {
     ClientRepresentation rep = admin.call("reading the keys of client '" + uuid + "'",
         () -> realmOf(realm).clients().get(uuid).toRepresentation());
     String jwks = rep.getAttributes() == null ? null : rep.getAttributes().get(JWKS_STRING);
-    Map<String, String> keys = new java.util.TreeMap<>();
+    Map<String, String> keys = new TreeMap<>();
     if (jwks == null || jwks.isBlank()) {
       return keys;
     }
@@ -251,19 +254,19 @@ public final class KeycloakGateway implements AutoCloseable {
           keys.put(key.getKeyID(), key.toJSONString());
         }
       }
-    } catch (java.text.ParseException e) {
+    } catch (ParseException e) {
       log.warn("The key set of client {} in realm {} does not parse; Keymint replaces it", uuid, realm);
     }
     return keys;
   }
 
   /** Makes the client's key set exactly these public keys (JWK JSON); assertions signed by any of them are accepted. */
-  public void registerKeys(String realm, String uuid, java.util.Collection<String> publicJwks) {
+  public void registerKeys(String realm, String uuid, Collection<String> publicJwks) {
     List<Map<String, Object>> keys = new ArrayList<>();
     for (String jwk : publicJwks) {
       try {
         keys.add(JWK.parse(jwk).toPublicJWK().toJSONObject());
-      } catch (java.text.ParseException e) {
+      } catch (ParseException e) {
         throw new IllegalArgumentException("not a JWK");
       }
     }
