@@ -238,6 +238,9 @@ public class ClientApplicationReconciler implements Reconciler<ClientApplication
     Instant rotatedAt = latest(Times.parse(view.annotation(ROTATED_AT)), Times.parse(status.secretRotatedAt));
     boolean due = model.confidential() && model.rotationPeriod() != null && rotatedAt != null
         && !now.isBefore(rotatedAt.plus(model.rotationPeriod()));
+    Instant renewal = model.privateKeyJwt() ? null
+        : SecretGrace.renewalAt(rotatedAt, Times.parse(view.annotation(Credentials.SECRET_EXPIRES_AT)));
+    due = due || model.confidential() && renewal != null && !now.isBefore(renewal); // before Keycloak's expiry
     return new Credentials.Rotation(requested && model.confidential(), due);
   }
 

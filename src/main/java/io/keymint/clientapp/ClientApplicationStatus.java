@@ -17,6 +17,9 @@ public class ClientApplicationStatus extends KeymintStatus {
   public String secretName;
   @JsonPropertyDescription("When the credential (client secret or key pair) was last rotated.")
   public String secretRotatedAt;
+  @JsonPropertyDescription("When Keycloak stops accepting the current client secret (a realm client-secret"
+      + " rotation policy with an expiration period); Keymint rotates at two thirds of its lifetime.")
+  public String secretExpiresAt;
   @JsonPropertyDescription("PrivateKeyJwt: the id (kid) of the key in the Secret, the one to sign with.")
   public String keyId;
   @JsonPropertyDescription("PrivateKeyJwt: the id of the previous key, still accepted until previousCredentialExpiresAt.")

@@ -31,8 +31,11 @@ final class Credentials {
   static final String PREVIOUS_EXPIRES_AT = "keymint.io/previous-credential-expires-at";
   /** On the output Secret: Keycloak holds the previous client secret as its rotated secret until Keymint removes it. */
   static final String PREVIOUS_SECRET_HELD = "keymint.io/previous-secret-held";
+  /** On the output Secret: when Keycloak stops accepting its client secret (a realm policy's expiration period). */
+  static final String SECRET_EXPIRES_AT = "keymint.io/secret-expires-at";
   /** Every bookkeeping annotation; those a credential no longer has are removed from the Secret. */
-  static final List<String> BOOKKEEPING = List.of(KEY_ALGORITHM, PREVIOUS_KEY_ID, PREVIOUS_EXPIRES_AT, PREVIOUS_SECRET_HELD);
+  static final List<String> BOOKKEEPING = List.of(KEY_ALGORITHM, PREVIOUS_KEY_ID, PREVIOUS_EXPIRES_AT, PREVIOUS_SECRET_HELD,
+      SECRET_EXPIRES_AT);
 
   /**
    * What the Secret tells: its standard keys (empty when it is missing or was edited) and Keymint's
@@ -80,6 +83,7 @@ final class Credentials {
 
   /** A Public application: no credential. */
   static Credential none(ClientApplicationStatus status) {
+    status.secretExpiresAt = null;
     status.keyId = null;
     status.previousKeyId = null;
     status.previousCredentialExpiresAt = null;
@@ -140,6 +144,7 @@ final class Credentials {
 
   private static Credential keyPairCredential(ClientApplicationStatus status, String privateKey, String keyId,
       KeyAlgorithm algorithm, String previousKeyId, Instant previousEnd) {
+    status.secretExpiresAt = null;
     status.keyId = keyId;
     status.previousKeyId = previousKeyId;
     status.previousCredentialExpiresAt = Times.format(previousEnd);
@@ -195,6 +200,10 @@ final class Credentials {
       String kept = view.data().get(ClientApplicationModel.CLIENT_SECRET);
       secret = kept != null && !checkKeycloak ? kept : keycloak.readSecret(model.realm(), uuid);
     }
+    // Keycloak's expiry of the current secret, looked up whenever Keymint asked Keycloak for the secret
+    Instant expiresAt = rotation.any() || fromKeyPair || checkKeycloak || view.data().isEmpty()
+        ? keycloak.secretExpiry(model.realm(), uuid) : Times.parse(view.annotation(SECRET_EXPIRES_AT));
+    status.secretExpiresAt = Times.format(expiresAt);
     status.previousCredentialExpiresAt = Times.format(previousEnd);
     Map<String, String> bookkeeping = new LinkedHashMap<>();
     if (previousEnd != null) {
@@ -203,7 +212,13 @@ final class Credentials {
     if (held) {
       bookkeeping.put(PREVIOUS_SECRET_HELD, "true");
     }
-    return new Credential(Map.of(ClientApplicationModel.CLIENT_SECRET, secret), bookkeeping, held ? previousEnd : null);
+    if (expiresAt != null) {
+      bookkeeping.put(SECRET_EXPIRES_AT, Times.format(expiresAt));
+    }
+    Instant renewal = SecretGrace.renewalAt(Times.parse(status.secretRotatedAt), expiresAt);
+    Instant next = held ? previousEnd : null;
+    next = renewal != null && (next == null || renewal.isBefore(next)) ? renewal : next;
+    return new Credential(Map.of(ClientApplicationModel.CLIENT_SECRET, secret), bookkeeping, next);
   }
 
   private static KeyAlgorithm algorithm(SecretView view) {

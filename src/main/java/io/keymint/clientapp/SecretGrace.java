@@ -34,6 +34,21 @@ public final class SecretGrace {
     return keptUntil != null && previousEnd.isBefore(keptUntil);
   }
 
+  /**
+   * When a client secret that Keycloak makes expire (the policy's {@code expiration-period}) is
+   * rotated: at two thirds of its lifetime, as cert-manager renews certificates, so that the rotation
+   * and the workloads' switch happen long before Keycloak refuses it; null when it never expires.
+   */
+  public static Instant renewalAt(Instant rotatedAt, Instant expiresAt) {
+    if (expiresAt == null) {
+      return null;
+    }
+    if (rotatedAt == null || !rotatedAt.isBefore(expiresAt)) {
+      return expiresAt;
+    }
+    return rotatedAt.plus(Duration.between(rotatedAt, expiresAt).multipliedBy(2).dividedBy(3));
+  }
+
   /** Whether the rotated secret Keymint holds back is due for removal now. */
   public static boolean removalDue(boolean held, Instant previousEnd, Instant now) {
     return held && previousEnd != null && !now.isBefore(previousEnd);

@@ -65,6 +65,8 @@ public final class KeycloakGateway implements AutoCloseable {
   static final String JWKS_STRING = "jwks.string";
   /** Client attribute of Keycloak's client-secret rotation policy: when the rotated (previous) secret expires. */
   static final String ROTATED_SECRET_EXPIRATION = "client.secret.rotated.expiration.time";
+  /** Client attribute of Keycloak's client-secret rotation policy: when the current secret expires. */
+  static final String SECRET_EXPIRATION = "client.secret.expiration.time";
 
   private final String baseUrl;
   private final Client http;
@@ -226,6 +228,17 @@ public final class KeycloakGateway implements AutoCloseable {
     ClientRepresentation rep = admin.call("reading client '" + uuid + "'", client::toRepresentation);
     String expiry = rep.getAttributes() == null ? null : rep.getAttributes().get(ROTATED_SECRET_EXPIRATION);
     return expiry == null || expiry.isBlank() ? Instant.MAX : Instant.ofEpochSecond(Long.parseLong(expiry.trim()));
+  }
+
+  /**
+   * When Keycloak stops accepting the client's current secret: set where a client-secret rotation
+   * policy of the realm gives secrets an expiration period; null when it never expires.
+   */
+  public Instant secretExpiry(String realm, String uuid) {
+    ClientRepresentation rep = admin.call("reading client '" + uuid + "'", () -> realmOf(realm).clients().get(uuid).toRepresentation());
+    String expiry = rep.getAttributes() == null ? null : rep.getAttributes().get(SECRET_EXPIRATION);
+    return expiry == null || expiry.isBlank() || Long.parseLong(expiry.trim()) <= 0 ? null
+        : Instant.ofEpochSecond(Long.parseLong(expiry.trim()));
   }
 
   /** Ends the client's rotated (previous) secret now; none is success. */

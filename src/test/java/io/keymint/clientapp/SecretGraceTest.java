@@ -47,4 +47,19 @@ class SecretGraceTest {
       Instant now, boolean due) {
     assertThat(SecretGrace.removalDue(held, end, now)).isEqualTo(due);
   }
+
+  static Stream<Arguments> renewals() {
+    return Stream.of(
+        Arguments.of("never expires", ROTATED, null, null),
+        Arguments.of("at two thirds of its lifetime", ROTATED, ROTATED.plusSeconds(90), ROTATED.plusSeconds(60)),
+        Arguments.of("a day", ROTATED, ROTATED.plus(Duration.ofDays(1)), ROTATED.plus(Duration.ofHours(16))),
+        Arguments.of("rotation time unknown: at the expiry", null, ROTATED, ROTATED),
+        Arguments.of("already expired: now", ROTATED.plusSeconds(10), ROTATED, ROTATED));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("renewals")
+  void aSecretKeycloakMakesExpireIsRotatedLongBeforeIt(String name, Instant rotatedAt, Instant expiresAt, Instant renewal) {
+    assertThat(SecretGrace.renewalAt(rotatedAt, expiresAt)).isEqualTo(renewal);
+  }
 }
