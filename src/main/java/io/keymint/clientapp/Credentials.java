@@ -201,8 +201,12 @@ final class Credentials {
       secret = kept != null && !checkKeycloak ? kept : keycloak.readSecret(model.realm(), uuid);
     }
     // Keycloak's expiry of the current secret, looked up whenever Keymint asked Keycloak for the secret
-    Instant expiresAt = rotation.any() || fromKeyPair || checkKeycloak || view.data().isEmpty()
+    boolean regenerated = rotation.any() || fromKeyPair;
+    Instant expiresAt = regenerated || checkKeycloak || view.data().isEmpty()
         ? keycloak.secretExpiry(model.realm(), uuid) : Times.parse(view.annotation(SECRET_EXPIRES_AT));
+    if (regenerated && expiresAt != null && !expiresAt.isAfter(now)) {
+      expiresAt = null; // a stale expiry (e.g. a policy since removed) must not make every reconcile rotate
+    }
     status.secretExpiresAt = Times.format(expiresAt);
     status.previousCredentialExpiresAt = Times.format(previousEnd);
     Map<String, String> bookkeeping = new LinkedHashMap<>();
