@@ -226,8 +226,8 @@ public final class KeycloakGateway implements AutoCloseable {
       return null;
     }
     ClientRepresentation rep = admin.call("reading client '" + uuid + "'", client::toRepresentation);
-    String expiry = rep.getAttributes() == null ? null : rep.getAttributes().get(ROTATED_SECRET_EXPIRATION);
-    return expiry == null || expiry.isBlank() ? Instant.MAX : Instant.ofEpochSecond(Long.parseLong(expiry.trim()));
+    Instant expiry = epochSeconds(rep, ROTATED_SECRET_EXPIRATION);
+    return expiry == null ? Instant.MAX : expiry;
   }
 
   /**
@@ -236,9 +236,18 @@ public final class KeycloakGateway implements AutoCloseable {
    */
   public Instant secretExpiry(String realm, String uuid) {
     ClientRepresentation rep = admin.call("reading client '" + uuid + "'", () -> realmOf(realm).clients().get(uuid).toRepresentation());
-    String expiry = rep.getAttributes() == null ? null : rep.getAttributes().get(SECRET_EXPIRATION);
-    return expiry == null || expiry.isBlank() || Long.parseLong(expiry.trim()) <= 0 ? null
-        : Instant.ofEpochSecond(Long.parseLong(expiry.trim()));
+    return epochSeconds(rep, SECRET_EXPIRATION);
+  }
+
+  /** A client attribute holding a time in epoch seconds; null when absent, not positive or not a number. */
+  private static Instant epochSeconds(ClientRepresentation rep, String attribute) {
+    String value = rep.getAttributes() == null ? null : rep.getAttributes().get(attribute);
+    try {
+      long seconds = value == null || value.isBlank() ? 0 : Long.parseLong(value.trim());
+      return seconds <= 0 ? null : Instant.ofEpochSecond(seconds);
+    } catch (NumberFormatException e) {
+      return null;
+    }
   }
 
   /** Ends the client's rotated (previous) secret now; none is success. */
