@@ -41,7 +41,7 @@ import org.keycloak.representations.idm.ClientRepresentation;
  * Keycloak: client assertions signed here, by the test, with the key from the application's Secret.
  */
 @ExtendWith(KeycloakExtension.class)
-class PrivateKeyJwtIT {
+class PrivateKeyJwtApplicationIT {
 
   private static TestRealm realm;
   private static KeymintFixture keymint;
