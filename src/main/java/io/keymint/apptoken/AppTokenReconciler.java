@@ -63,7 +63,7 @@ public class AppTokenReconciler extends TokenReconciler<AppToken, AppTokenStatus
 
   public AppTokenReconciler(OperatorConfig config, KeycloakGateway keycloak, TokenEndpoint tokens, Clock clock,
       KeymintMetrics metrics) {
-    super(clock, metrics);
+    super(clock, metrics, config.rolloutMinInterval());
     this.config = config;
     this.keycloak = keycloak;
     this.tokens = tokens;

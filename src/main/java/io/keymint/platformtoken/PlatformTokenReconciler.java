@@ -58,7 +58,7 @@ public class PlatformTokenReconciler extends TokenReconciler<PlatformToken, Plat
 
   public PlatformTokenReconciler(OperatorConfig config, TokenEndpoint tokens, FingerprintKey fingerprints, Clock clock,
       KeymintMetrics metrics) {
-    super(clock, metrics);
+    super(clock, metrics, config.rolloutMinInterval());
     this.tokens = tokens;
     this.fingerprints = fingerprints;
     this.tokenUrlPolicy = new TokenUrlPolicy(config.tokenUrlHosts(), config.allowHttp());

@@ -56,6 +56,7 @@ public final class KeymintFixture implements AutoCloseable {
     settings.put("KEYMINT_KEYCLOAK_CLIENT_SECRET", realm.adminClientSecret());
     settings.put("KEYMINT_ALLOW_HTTP", "true");
     settings.put("KEYMINT_HTTP_PORT", "0"); // a free port: several operators may run at once
+    settings.put("KEYMINT_ROLLOUT_MIN_INTERVAL", "2s"); // restarts held back briefly, unless a test sets its own
     settings.putAll(overrides);
     SECRETS_SEEN.add(realm.adminClientSecret());
     KeymintFixture fixture = new KeymintFixture(KubernetesMock.start(), settings);
