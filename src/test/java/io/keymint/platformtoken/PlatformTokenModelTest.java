@@ -79,7 +79,7 @@ class PlatformTokenModelTest {
     }, "InvalidSpec"); // no grant
     assertReason(s -> {
       s.clientApplicationRef = new LocalObjectReference("a");
-      s.clientSecretRef = new SecretKeyReference("s", "k");
+      s.clientSecretRef = new PlatformTokenSpec.ClientSecretRef("s", "k");
       s.grant = refreshToken();
     }, "InvalidSpec");
   }
