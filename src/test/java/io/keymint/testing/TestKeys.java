@@ -5,6 +5,7 @@ import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.KeyUse;
 import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
 import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
@@ -19,7 +20,7 @@ public final class TestKeys {
   /** An EC P-256 key pair (ES256) with this key id (null: none). */
   public static ECKey ec(String keyId) {
     try {
-      return new ECKeyGenerator(Curve.P_256).keyID(keyId).generate();
+      return new ECKeyGenerator(Curve.P_256).keyUse(KeyUse.SIGNATURE).keyID(keyId).generate();
     } catch (JOSEException e) {
       throw new IllegalStateException(e);
     }
@@ -28,7 +29,7 @@ public final class TestKeys {
   /** An RSA key pair of this many bits (RS256 needs 2048) with this key id (null: none). */
   public static RSAKey rsa(int bits, String keyId) {
     try {
-      return new RSAKeyGenerator(bits, true).keyID(keyId).generate();
+      return new RSAKeyGenerator(bits, true).keyUse(KeyUse.SIGNATURE).keyID(keyId).generate();
     } catch (JOSEException e) {
       throw new IllegalStateException(e);
     }
@@ -52,7 +53,10 @@ public final class TestKeys {
         + "\n-----END " + type + "-----\n";
   }
 
-  /** The public JWK set of these keys, as a client's {@code jwks.string} would hold it. */
+  /**
+   * The public JWK set of these keys, as a client's {@code jwks.string} would hold it. Keycloak 26.7
+   * ignores a key without {@code "use": "sig"} there, so the keys above carry it.
+   */
   public static String publicJwkSet(JWK... keys) {
     return new JWKSet(java.util.Arrays.stream(keys).map(JWK::toPublicJWK).toList()).toString();
   }
