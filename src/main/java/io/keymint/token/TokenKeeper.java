@@ -25,6 +25,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.function.DoubleSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -105,8 +106,16 @@ public final class TokenKeeper {
       case BACK_OFF -> new ReconcileResult(null, // conditions stay as they are
           sooner(wait(now, verdict.until()), now, restarts(target, changedAt, now)));
       case KEEP -> {
-        secrets.apply(target.owner(), current, desired(target, TokenSecretData.only(data), recorded(mintedWith)));
-        // (repairs labels and template, renders template.data again; writes nothing when they match)
+        // repairs labels and template, renders template.data again; writes nothing when they match
+        Map<String, String> record = recorded(mintedWith);
+        Secret desired = desired(target, TokenSecretData.only(data), record);
+        if (!Objects.equals(dataHash(current), dataHash(desired))) {
+          // an edited template changed the rendered keys: as much a change for the workloads as a new token
+          changedAt = clock.instant();
+          record.put(RolloutRestart.CHANGED_AT, Times.format(changedAt));
+          desired = desired(target, TokenSecretData.only(data), record);
+        }
+        secrets.apply(target.owner(), current, desired);
         status.expiresAt = Times.format(expiresAt);
         status.refreshAt = Times.format(refreshAt);
         status.failedAttempts = null; // a good token is there (another process may have refreshed it)
@@ -195,6 +204,11 @@ public final class TokenKeeper {
 
   private static Secret desired(Target target, Map<String, String> data, Map<String, String> record) {
     return OutputSecrets.desired(target.owner(), target.secretName(), data, target.template(), record);
+  }
+
+  private static String dataHash(Secret secret) {
+    return secret.getMetadata().getAnnotations() == null ? null
+        : secret.getMetadata().getAnnotations().get(Labels.DATA_HASH);
   }
 
   /** Keymint's bookkeeping annotations of a token Secret, to be kept as they are. */

@@ -191,6 +191,30 @@ class GentleRestartsIT {
         s -> ((AppTokenStatus) s).nextRolloutAllowedAt == null);
   }
 
+  @Test
+  void anEditedTemplateIsAChangeTheWorkloadIsRestartedFor() {
+    keymint.client().resource(new DeploymentBuilder().withNewMetadata().withName("reader").withNamespace(namespace)
+        .endMetadata().withNewSpec().withNewSelector().addToMatchLabels("app", "reader").endSelector()
+        .withTemplate(podTemplate("reader")).endSpec().build()).create();
+    application("plain");
+    appToken("plain", "plain", target(RolloutTarget.Kind.Deployment, "reader"));
+    awaitIssued("plain");
+    String token = accessToken("plain");
+    var reader = keymint.client().apps().deployments().inNamespace(namespace).withName("reader");
+
+    keymint.edit(AppToken.class, namespace, "plain", t -> {
+      t.getSpec().secret = new io.keymint.api.TokenSecret();
+      t.getSpec().secret.template = new io.keymint.api.SecretTemplate();
+      t.getSpec().secret.template.data = Map.of("authorization", "Bearer {{access_token}}");
+    });
+    await().atMost(TIMEOUT).until(() -> keymint.secretData(namespace, "plain-token").containsKey("authorization"));
+    Instant changedAt = Instant.parse(keymint.secret(namespace, "plain-token").getMetadata().getAnnotations()
+        .get(RolloutRestart.CHANGED_AT));
+    await().atMost(TIMEOUT).until(() -> restartedAt(reader.get()) != null);
+    assertThat(Instant.parse(restartedAt(reader.get()))).isAfterOrEqualTo(changedAt);
+    assertThat(accessToken("plain")).as("the same token, rendered anew").isEqualTo(token);
+  }
+
   // --- helpers -------------------------------------------------------------------------------
 
   /** Every pod template restart annotation a workload takes, as its watch reports it (each value once). */
