@@ -21,4 +21,9 @@ public class TokenStatus extends KeymintStatus {
   public String sourceHash;
   /** The keymint.io/refresh value last acted on. */
   public String lastRefreshRequest;
+  /**
+   * While a restart of a workload in rolloutRestart is held back (KEYMINT_ROLLOUT_MIN_INTERVAL): when
+   * it falls due. Absent when no restart is pending.
+   */
+  public String nextRolloutAllowedAt;
 }

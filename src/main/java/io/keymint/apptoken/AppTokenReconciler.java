@@ -29,6 +29,8 @@ import io.keymint.kube.ReconcileException;
 import io.keymint.kube.SecretInformers;
 import io.keymint.kube.Selectors;
 import io.keymint.kube.Times;
+import io.keymint.oauth.ClientAuthentication;
+import io.keymint.oauth.ClientKey;
 import io.keymint.oauth.TokenEndpoint;
 import io.keymint.observe.KeymintMetrics;
 import io.keymint.oauth.TokenRequest;
@@ -63,7 +65,7 @@ public class AppTokenReconciler extends TokenReconciler<AppToken, AppTokenStatus
 
   public AppTokenReconciler(OperatorConfig config, KeycloakGateway keycloak, TokenEndpoint tokens, Clock clock,
       KeymintMetrics metrics) {
-    super(clock, metrics);
+    super(clock, metrics, config.rolloutMinInterval());
     this.config = config;
     this.keycloak = keycloak;
     this.tokens = tokens;
@@ -110,8 +112,7 @@ public class AppTokenReconciler extends TokenReconciler<AppToken, AppTokenStatus
           + token.getSpec().clientApplicationRef.name + "' is a Public client: it has no service account to mint tokens with");
     }
     return new TokenSource(Hashes.of("application", app.version(), model.scope()), () -> tokens.request(
-        TokenRequest.clientCredentials(app.tokenUrl(), app.clientId(), app.clientSecret(), AuthMethod.ClientSecretBasic,
-            model.scope())));
+        TokenRequest.clientCredentials(app.tokenUrl(), app.client(), model.scope())));
   }
 
   /**
@@ -163,8 +164,9 @@ public class AppTokenReconciler extends TokenReconciler<AppToken, AppTokenStatus
         log.info("AppToken {}/{}: rotated the secret of client {}", token.getMetadata().getNamespace(),
             token.getMetadata().getName(), clientId);
       }
-      return tokens.request(TokenRequest.clientCredentials(URI.create(keycloak.tokenUrl(realm)), clientId,
-          keycloak.readSecret(realm, status.clientUuid), AuthMethod.ClientSecretBasic, model.scope()));
+      return tokens.request(TokenRequest.clientCredentials(URI.create(keycloak.tokenUrl(realm)),
+          ClientAuthentication.secret(clientId, keycloak.readSecret(realm, status.clientUuid), AuthMethod.ClientSecretBasic),
+          model.scope()));
     }, rotation == null ? Map.of() : Map.of(Labels.ROTATION_ANSWERED, rotation));
   }
 
@@ -173,25 +175,28 @@ public class AppTokenReconciler extends TokenReconciler<AppToken, AppTokenStatus
         token.getMetadata().getName());
   }
 
-  /** Source 3: an external identity provider's client credentials, from a Secret. */
+  /** Source 3: an external identity provider's client, with its secret or private key from a Secret. */
   private TokenSource fromClientCredentials(AppToken token, AppTokenModel model, Context<AppToken> context) {
-    AppTokenSpec.CredentialsSecretRef ref = token.getSpec().clientCredentials.secretRef;
-    String idKey = ref.clientIdKey == null ? "client_id" : ref.clientIdKey;
-    String secretKey = ref.clientSecretKey == null ? "client_secret" : ref.clientSecretKey;
-    Secret secret = SecretInformers.read(context, token.getMetadata().getNamespace(), ref.name);
+    String secretName = token.getSpec().clientCredentials.secretRef.name;
+    AppTokenModel.SecretKeys keys = model.secretKeys();
+    Secret secret = SecretInformers.read(context, token.getMetadata().getNamespace(), secretName);
     if (secret == null) {
-      throw ReconcileException.permanent(Reasons.SECRET_NOT_FOUND, "Secret '" + ref.name + "' not found");
+      throw ReconcileException.permanent(Reasons.SECRET_NOT_FOUND, "Secret '" + secretName + "' not found");
     }
     Map<String, String> data = OutputSecrets.decode(secret);
-    for (String key : List.of(idKey, secretKey)) {
+    for (String key : keys.required()) {
       if (data.get(key) == null || data.get(key).isEmpty()) {
-        throw ReconcileException.permanent(Reasons.SECRET_NOT_FOUND, "Secret '" + ref.name + "' has no key '" + key + "'");
+        throw ReconcileException.permanent(Reasons.SECRET_NOT_FOUND, "Secret '" + secretName + "' has no key '" + key + "'");
       }
     }
+    ClientAuthentication client = model.authMethod() == AuthMethod.PrivateKeyJwt
+        ? ClientAuthentication.privateKeyJwt(data.get(keys.clientId()), ClientKey.parse(data.get(keys.privateKey()),
+            data.get(keys.keyId()), "Secret '" + secretName + "' key '" + keys.privateKey() + "'"))
+        : ClientAuthentication.secret(data.get(keys.clientId()), data.get(keys.clientSecret()), model.authMethod());
+    String credentialKeys = keys.clientSecret() != null ? keys.clientSecret() : keys.privateKey() + "/" + keys.keyId();
     String hash = Hashes.of("clientCredentials", model.tokenUrl().toString(), secret.getMetadata().getUid(),
-        secret.getMetadata().getResourceVersion(), idKey, secretKey, model.authMethod().name(), model.scope());
-    return new TokenSource(hash, () -> tokens.request(TokenRequest.clientCredentials(model.tokenUrl(), data.get(idKey),
-        data.get(secretKey), model.authMethod(), model.scope())));
+        secret.getMetadata().getResourceVersion(), keys.clientId(), credentialKeys, model.authMethod().name(), model.scope());
+    return new TokenSource(hash, () -> tokens.request(TokenRequest.clientCredentials(model.tokenUrl(), client, model.scope())));
   }
 
   @Override

@@ -55,7 +55,8 @@ public class AppTokenSpec {
     public String tokenUrl;
     @Required
     public CredentialsSecretRef secretRef;
-    @JsonPropertyDescription("ClientSecretBasic (default) or ClientSecretPost.")
+    @JsonPropertyDescription("ClientSecretBasic (default), ClientSecretPost, or PrivateKeyJwt: a client assertion "
+        + "signed with the private key in secretRef (RFC 7523).")
     public AuthMethod authMethod;
   }
 
@@ -66,7 +67,11 @@ public class AppTokenSpec {
     public String name;
     @JsonPropertyDescription("Default client_id.")
     public String clientIdKey;
-    @JsonPropertyDescription("Default client_secret.")
+    @JsonPropertyDescription("Default client_secret; not read with PrivateKeyJwt.")
     public String clientSecretKey;
+    @JsonPropertyDescription("PrivateKeyJwt: the key holding the PKCS#8 PEM private key; default private_key.")
+    public String privateKeyKey;
+    @JsonPropertyDescription("PrivateKeyJwt: the key holding the key id sent as kid; default key_id (absent: no kid).")
+    public String keyIdKey;
   }
 }

@@ -2,23 +2,31 @@ package io.keymint.clientapp;
 
 import io.fabric8.kubernetes.api.model.Secret;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.keymint.api.AuthMethod;
 import io.keymint.api.Reasons;
 import io.keymint.kube.Caches;
 import io.keymint.kube.OutputSecrets;
 import io.keymint.kube.ReconcileException;
 import io.keymint.kube.SecretInformers;
+import io.keymint.oauth.ClientAuthentication;
+import io.keymint.oauth.ClientKey;
 import java.net.URI;
 import java.util.Map;
 
 /**
- * A ClientApplication as a place to exchange tokens: its token URL and credentials, read from its
- * Secret. Used by AppTokens and PlatformTokens that refer to an application.
+ * A ClientApplication as a place to exchange tokens: its token URL and client, with how the client
+ * authenticates, read from its Secret. Used by AppTokens and PlatformTokens that refer to an
+ * application. No secret or key shows in {@link #toString()}.
  *
- * @param clientSecret null for a Public application
- * @param version      fingerprint material: changes when the credentials change (no secret in it)
+ * @param client  a public client, a client secret by HTTP Basic, or (the Secret says
+ *                {@code token_endpoint_auth_method: private_key_jwt}) a client assertion signed
+ *                with {@code private_key}, naming {@code key_id}
+ * @param version fingerprint material: changes when the credentials change (no secret in it)
  */
-public record ApplicationCredentials(URI tokenUrl, String clientId, String clientSecret, boolean publicClient,
-    String version) {
+public record ApplicationCredentials(URI tokenUrl, ClientAuthentication client, boolean publicClient, String version) {
+
+  /** The value of the Secret's {@code token_endpoint_auth_method} for a client that signs assertions. */
+  public static final String PRIVATE_KEY_JWT = "private_key_jwt";
 
   /** Resolves the application from the informer caches; not there or not Ready: ClientApplicationNotReady. */
   public static ApplicationCredentials resolve(Context<?> context, String namespace, String name) {
@@ -35,9 +43,36 @@ public record ApplicationCredentials(URI tokenUrl, String clientId, String clien
     }
     Map<String, String> data = OutputSecrets.decode(secret);
     boolean publicClient = app.getSpec() != null && app.getSpec().type == ClientApplicationSpec.Type.Public;
-    return new ApplicationCredentials(URI.create(data.get("token_url")), data.get("client_id"),
-        publicClient ? null : data.get("client_secret"), publicClient,
+    return new ApplicationCredentials(URI.create(data.get("token_url")),
+        clientOf(data, publicClient, name, app.getStatus().secretName), publicClient,
         app.getMetadata().getUid() + "/" + secret.getMetadata().getResourceVersion());
+  }
+
+  /**
+   * How the application's client authenticates, from its Secret's data. A private key that does not
+   * parse is the application's problem, not the referring resource's spec: ClientApplicationNotReady,
+   * retried (the application restores its Secret).
+   */
+  static ClientAuthentication clientOf(Map<String, String> data, boolean publicClient, String application,
+      String secretName) {
+    String clientId = data.get("client_id");
+    if (publicClient) {
+      return ClientAuthentication.none(clientId);
+    }
+    if (PRIVATE_KEY_JWT.equals(data.get("token_endpoint_auth_method"))) {
+      try {
+        return ClientAuthentication.privateKeyJwt(clientId, ClientKey.parse(data.get("private_key"), data.get("key_id"),
+            "the Secret '" + secretName + "' of ClientApplication '" + application + "' (key 'private_key')"));
+      } catch (ReconcileException unusable) {
+        throw notReady(unusable.getMessage());
+      }
+    }
+    return ClientAuthentication.secret(clientId, data.get("client_secret"), AuthMethod.ClientSecretBasic);
+  }
+
+  /** The application's client id. */
+  public String clientId() {
+    return client.clientId();
   }
 
   private static ReconcileException notReady(String message) {

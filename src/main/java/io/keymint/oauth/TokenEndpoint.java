@@ -2,7 +2,6 @@ package io.keymint.oauth;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.keymint.api.AuthMethod;
 import io.keymint.api.Reasons;
 import io.keymint.kube.ReconcileException;
 import io.keymint.observe.KeymintMetrics;
@@ -23,7 +22,6 @@ import java.time.Instant;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -39,7 +37,8 @@ import java.util.stream.Collectors;
 
 /**
  * The client of OAuth 2.0 token endpoints: one shared HTTP client with timeouts, form-encoded
- * requests, client authentication by Basic header or form (RFC 6749 section 2.3.1), token
+ * requests, client authentication as the request's {@link ClientAuthentication} says (secret by
+ * Basic header or form, RFC 6749 section 2.3.1; signed client assertion, RFC 7523), token
  * responses read with their real expiry, and error responses (section 5.2) turned into contract
  * reasons. Nothing it throws or logs contains a credential, a token or a response body.
  *
@@ -91,16 +90,10 @@ public final class TokenEndpoint {
         .timeout(REQUEST_TIMEOUT)
         .header("Content-Type", "application/x-www-form-urlencoded")
         .header("Accept", "application/json");
-    if (request.clientId() != null) {
-      if (request.clientSecret() != null && request.authMethod() != AuthMethod.ClientSecretPost) {
-        String basic = encode(request.clientId()) + ":" + encode(request.clientSecret());
-        http.header("Authorization", "Basic " + Base64.getEncoder().encodeToString(basic.getBytes(StandardCharsets.UTF_8)));
-      } else {
-        form.put("client_id", request.clientId());
-        if (request.clientSecret() != null) {
-          form.put("client_secret", request.clientSecret());
-        }
-      }
+    ClientAuthentication.Proof proof = request.client().proof(request.tokenUrl(), clock.instant());
+    form.putAll(proof.form());
+    if (proof.authorization() != null) {
+      http.header("Authorization", proof.authorization());
     }
     String body = form.entrySet().stream().map(e -> encode(e.getKey()) + "=" + encode(e.getValue()))
         .collect(Collectors.joining("&"));
@@ -369,7 +362,7 @@ public final class TokenEndpoint {
     }
   }
 
-  private static String encode(String value) {
+  static String encode(String value) {
     return URLEncoder.encode(value, StandardCharsets.UTF_8);
   }
 }

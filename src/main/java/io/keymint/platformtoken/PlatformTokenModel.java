@@ -12,13 +12,23 @@ import java.net.URI;
  * A PlatformToken validated into what Keymint will do. Pure: spec errors and the token-endpoint
  * policy are found here, before any request.
  *
- * @param tokenUrl explicit endpoint only (null with clientApplicationRef): checked against the policy
- * @param scope    space-separated, or null
+ * @param tokenUrl         explicit endpoint only (null with clientApplicationRef): checked against the policy
+ * @param clientCredential explicit endpoint with clientSecretRef only: which keys of that Secret are read
+ * @param scope            space-separated, or null
  */
 public record PlatformTokenModel(Grant grant, String secretName, String stateSecretName, URI tokenUrl,
-    AuthMethod authMethod, String scope) {
+    AuthMethod authMethod, ClientCredential clientCredential, String scope) {
 
   public enum Grant { REFRESH_TOKEN, PASSWORD, API_KEY }
+
+  public static final String DEFAULT_PRIVATE_KEY_KEY = "private_key";
+  public static final String DEFAULT_KEY_ID_KEY = "key_id";
+
+  /**
+   * The keys of the client's Secret that are read: the client secret ({@code secretKey}), or, with
+   * PrivateKeyJwt, the private key and the optional key id (defaults applied).
+   */
+  public record ClientCredential(String secretName, String secretKey, String privateKeyKey, String keyIdKey) {}
 
   public static final String DEFAULT_API_KEY_GRANT = "urn:ibm:params:oauth:grant-type:apikey";
   public static final String DEFAULT_API_KEY_PARAMETER = "apikey";
@@ -38,9 +48,8 @@ public record PlatformTokenModel(Grant grant, String secretName, String stateSec
     if (application && spec.clientSecretRef != null) {
       throw invalid("clientSecretRef goes with tokenUrl, not with clientApplicationRef");
     }
-    if (spec.clientSecretRef != null) {
-      requireKeyRef(spec.clientSecretRef, "clientSecretRef");
-    }
+    AuthMethod method = spec.authMethod == null ? AuthMethod.ClientSecretBasic : spec.authMethod;
+    ClientCredential clientCredential = application ? null : clientCredential(spec.clientSecretRef, method);
     PlatformTokenSpec.Grant grant = spec.grant;
     int grants = (grant.refreshToken != null ? 1 : 0) + (grant.password != null ? 1 : 0) + (grant.apiKey != null ? 1 : 0);
     if (grants != 1) {
@@ -64,7 +73,39 @@ public record PlatformTokenModel(Grant grant, String secretName, String stateSec
     URI url = application ? null : policy.check(spec.tokenUrl);
     String name = token.getMetadata().getName();
     return new PlatformTokenModel(kind, TokenSpecs.secretName(spec.secret, name), name + "-keymint-state", url,
-        spec.authMethod == null ? AuthMethod.ClientSecretBasic : spec.authMethod, TokenSpecs.scope(spec.scopes));
+        method, clientCredential, TokenSpecs.scope(spec.scopes));
+  }
+
+  /**
+   * What to read from clientSecretRef for this method (explicit endpoint only): null for a public
+   * client; a key named for the other kind of credential is a spec error.
+   */
+  static ClientCredential clientCredential(PlatformTokenSpec.ClientSecretRef ref, AuthMethod method) {
+    if (method == AuthMethod.PrivateKeyJwt) {
+      if (ref == null || ref.name == null || ref.name.isBlank()) {
+        throw invalid("authMethod PrivateKeyJwt needs clientSecretRef, the Secret with the private key");
+      }
+      if (ref.key != null) {
+        throw invalid("clientSecretRef.key names a client secret, which PrivateKeyJwt does not read; name the private "
+            + "key with clientSecretRef.privateKeyKey (default " + DEFAULT_PRIVATE_KEY_KEY + ")");
+      }
+      return new ClientCredential(ref.name, null, orDefault(ref.privateKeyKey, DEFAULT_PRIVATE_KEY_KEY),
+          orDefault(ref.keyIdKey, DEFAULT_KEY_ID_KEY));
+    }
+    if (ref == null) {
+      return null;
+    }
+    if (ref.name == null || ref.name.isBlank() || ref.key == null || ref.key.isBlank()) {
+      throw invalid("clientSecretRef needs a name and a key");
+    }
+    if (ref.privateKeyKey != null || ref.keyIdKey != null) {
+      throw invalid("clientSecretRef.privateKeyKey and keyIdKey go with authMethod PrivateKeyJwt, not " + method);
+    }
+    return new ClientCredential(ref.name, ref.key, null, null);
+  }
+
+  private static String orDefault(String key, String defaultKey) {
+    return key == null || key.isBlank() ? defaultKey : key;
   }
 
   private static void requireKeyRef(SecretKeyReference ref, String field) {

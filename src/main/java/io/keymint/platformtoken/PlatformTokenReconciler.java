@@ -9,7 +9,6 @@ import io.javaoperatorsdk.operator.api.reconciler.IndexedResourceCache;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
-import io.keymint.api.AuthMethod;
 import io.keymint.api.Reasons;
 import io.keymint.api.SecretKeyReference;
 import io.keymint.clientapp.ApplicationCredentials;
@@ -20,6 +19,8 @@ import io.keymint.kube.OutputSecrets;
 import io.keymint.kube.ReconcileException;
 import io.keymint.kube.SecretInformers;
 import io.keymint.kube.Times;
+import io.keymint.oauth.ClientAuthentication;
+import io.keymint.oauth.ClientKey;
 import io.keymint.oauth.TokenEndpoint;
 import io.keymint.observe.KeymintMetrics;
 import io.keymint.oauth.TokenRequest;
@@ -58,7 +59,7 @@ public class PlatformTokenReconciler extends TokenReconciler<PlatformToken, Plat
 
   public PlatformTokenReconciler(OperatorConfig config, TokenEndpoint tokens, FingerprintKey fingerprints, Clock clock,
       KeymintMetrics metrics) {
-    super(clock, metrics);
+    super(clock, metrics, config.rolloutMinInterval());
     this.tokens = tokens;
     this.fingerprints = fingerprints;
     this.tokenUrlPolicy = new TokenUrlPolicy(config.tokenUrlHosts(), config.allowHttp());
@@ -98,23 +99,32 @@ public class PlatformTokenReconciler extends TokenReconciler<PlatformToken, Plat
   }
 
   /** Where to exchange: a ClientApplication's token URL and client, or the explicit ones. */
-  private record Endpoint(URI tokenUrl, String clientId, String clientSecret, AuthMethod authMethod, String version) {}
+  private record Endpoint(URI tokenUrl, ClientAuthentication client, String version) {}
 
   private Endpoint endpoint(PlatformToken token, PlatformTokenModel model, Context<PlatformToken> context) {
     PlatformTokenSpec spec = token.getSpec();
     String namespace = token.getMetadata().getNamespace();
     if (spec.clientApplicationRef != null) {
       ApplicationCredentials app = ApplicationCredentials.resolve(context, namespace, spec.clientApplicationRef.name);
-      return new Endpoint(app.tokenUrl(), app.clientId(), app.clientSecret(), AuthMethod.ClientSecretBasic, app.version());
+      return new Endpoint(app.tokenUrl(), app.client(), app.version());
     }
-    String clientSecret = null;
     String version = model.tokenUrl() + "/" + spec.clientId + "/" + model.authMethod();
-    if (spec.clientSecretRef != null) {
-      Secret secret = requireSecret(context, namespace, spec.clientSecretRef.name);
-      clientSecret = requireKey(secret, spec.clientSecretRef.name, spec.clientSecretRef.key);
-      version += "/" + secret.getMetadata().getUid() + "/" + secret.getMetadata().getResourceVersion();
+    PlatformTokenModel.ClientCredential credential = model.clientCredential();
+    if (credential == null) {
+      return new Endpoint(model.tokenUrl(), ClientAuthentication.none(spec.clientId), version);
     }
-    return new Endpoint(model.tokenUrl(), spec.clientId, clientSecret, model.authMethod(), version);
+    Secret secret = requireSecret(context, namespace, credential.secretName());
+    version += "/" + versionOf(secret);
+    if (credential.privateKeyKey() == null) {
+      String clientSecret = requireKey(secret, credential.secretName(), credential.secretKey());
+      return new Endpoint(model.tokenUrl(), ClientAuthentication.secret(spec.clientId, clientSecret, model.authMethod()),
+          version);
+    }
+    ClientKey key = ClientKey.parse(requireKey(secret, credential.secretName(), credential.privateKeyKey()),
+        OutputSecrets.decode(secret).get(credential.keyIdKey()),
+        "Secret '" + credential.secretName() + "' key '" + credential.privateKeyKey() + "'");
+    return new Endpoint(model.tokenUrl(), ClientAuthentication.privateKeyJwt(spec.clientId, key),
+        version + "/" + credential.privateKeyKey() + "/" + credential.keyIdKey());
   }
 
   /**
@@ -205,8 +215,8 @@ public class PlatformTokenReconciler extends TokenReconciler<PlatformToken, Plat
   private TokenResponse refresh(Endpoint endpoint, PlatformTokenModel model, String refreshToken, Credential credential,
       String what) {
     try {
-      return tokens.request(TokenRequest.refreshToken(endpoint.tokenUrl(), endpoint.clientId(), endpoint.clientSecret(),
-          endpoint.authMethod(), refreshToken, model.scope()));
+      return tokens.request(TokenRequest.refreshToken(endpoint.tokenUrl(), endpoint.client(), refreshToken,
+          model.scope()));
     } catch (ReconcileException e) {
       throw refused(e, what + " was refused: it expired or was revoked; put a new one into " + credential.where());
     }
@@ -227,8 +237,8 @@ public class PlatformTokenReconciler extends TokenReconciler<PlatformToken, Plat
       }
     }
     try {
-      return tokens.request(TokenRequest.password(endpoint.tokenUrl(), endpoint.clientId(), endpoint.clientSecret(),
-          endpoint.authMethod(), credential.username(), credential.value(), model.scope()));
+      return tokens.request(TokenRequest.password(endpoint.tokenUrl(), endpoint.client(), credential.username(),
+          credential.value(), model.scope()));
     } catch (ReconcileException e) {
       throw refused(e, "the username and password in " + credential.where() + " were refused; correct them there");
     }
@@ -237,8 +247,7 @@ public class PlatformTokenReconciler extends TokenReconciler<PlatformToken, Plat
   private TokenResponse apiKey(PlatformToken token, Endpoint endpoint, PlatformTokenModel model, Credential credential) {
     PlatformTokenSpec.ApiKeyGrant grant = token.getSpec().grant.apiKey;
     try {
-      return tokens.request(TokenRequest.custom(endpoint.tokenUrl(), endpoint.clientId(), endpoint.clientSecret(),
-          endpoint.authMethod(), grant.grantType == null ? PlatformTokenModel.DEFAULT_API_KEY_GRANT : grant.grantType,
+      return tokens.request(TokenRequest.custom(endpoint.tokenUrl(), endpoint.client(), grant.grantType == null ? PlatformTokenModel.DEFAULT_API_KEY_GRANT : grant.grantType,
           grant.parameter == null ? PlatformTokenModel.DEFAULT_API_KEY_PARAMETER : grant.parameter,
           credential.value(), model.scope()));
     } catch (ReconcileException e) {

@@ -21,6 +21,12 @@ import java.util.List;
     message = "tokenUrl and clientId go together")
 @ValidationRule(value = "!has(self.clientApplicationRef) || !has(self.clientSecretRef)",
     message = "clientSecretRef goes with tokenUrl, not with clientApplicationRef")
+@ValidationRule(value = "!has(self.clientSecretRef) || has(self.clientSecretRef.key) "
+    + "|| (has(self.authMethod) && self.authMethod == 'PrivateKeyJwt')",
+    message = "clientSecretRef.key is required unless authMethod is PrivateKeyJwt")
+@ValidationRule(value = "!has(self.tokenUrl) || !has(self.authMethod) || self.authMethod != 'PrivateKeyJwt' "
+    + "|| has(self.clientSecretRef)",
+    message = "authMethod PrivateKeyJwt needs clientSecretRef, the Secret with the private key")
 @JsonIgnoreProperties(ignoreUnknown = true)
 public class PlatformTokenSpec {
 
@@ -32,9 +38,12 @@ public class PlatformTokenSpec {
   public String tokenUrl;
   @JsonPropertyDescription("... and client.")
   public String clientId;
-  @JsonPropertyDescription("Optional: the secret of a confidential client.")
-  public SecretKeyReference clientSecretRef;
-  @JsonPropertyDescription("ClientSecretBasic (default) or ClientSecretPost.")
+  @JsonPropertyDescription("Optional: the Secret with a confidential client's secret (key) or, with PrivateKeyJwt, "
+      + "its private key (privateKeyKey, keyIdKey).")
+  public ClientSecretRef clientSecretRef;
+  @JsonPropertyDescription("ClientSecretBasic (default), ClientSecretPost, or PrivateKeyJwt: a client assertion "
+      + "signed with the private key in clientSecretRef (RFC 7523). With clientApplicationRef the application's "
+      + "Secret decides.")
   public AuthMethod authMethod;
 
   @Required
@@ -44,6 +53,28 @@ public class PlatformTokenSpec {
   public RefreshPolicy refresh;
   public TokenSecret secret;
   public List<RolloutTarget> rolloutRestart;
+
+  /** The Secret holding the client's credential: its secret ({@code key}) or its private key. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  public static class ClientSecretRef {
+    @Required
+    public String name;
+    @JsonPropertyDescription("The key holding the client secret (ClientSecretBasic, ClientSecretPost).")
+    public String key;
+    @JsonPropertyDescription("PrivateKeyJwt: the key holding the PKCS#8 PEM private key; default private_key.")
+    public String privateKeyKey;
+    @JsonPropertyDescription("PrivateKeyJwt: the key holding the key id sent as kid; default key_id (absent: no kid).")
+    public String keyIdKey;
+
+    public ClientSecretRef() {}
+
+    /** A client secret under {@code key}. */
+    public ClientSecretRef(String name, String key) {
+      this.name = name;
+      this.key = key;
+    }
+  }
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
   @ValidationRule(value = "[has(self.refreshToken), has(self.password), has(self.apiKey)].filter(x, x).size() == 1",

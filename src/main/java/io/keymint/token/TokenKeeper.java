@@ -25,6 +25,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.function.DoubleSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -52,10 +53,13 @@ public final class TokenKeeper {
   private final Clock clock;
   private final DoubleSupplier random;
   private final KeymintMetrics metrics;
+  private final Duration rolloutMinInterval;
 
+  /** @param rolloutMinInterval KEYMINT_ROLLOUT_MIN_INTERVAL: a workload in rolloutRestart is restarted at most once per this */
   public TokenKeeper(KubernetesClient client, OutputSecrets secrets, Clock clock, DoubleSupplier random,
-      KeymintMetrics metrics) {
+      KeymintMetrics metrics, Duration rolloutMinInterval) {
     this.metrics = metrics;
+    this.rolloutMinInterval = rolloutMinInterval;
     this.client = client;
     this.secrets = secrets;
     this.clock = clock;
@@ -91,28 +95,41 @@ public final class TokenKeeper {
     RefreshDecision.Verdict verdict = RefreshDecision.decide(new RefreshDecision.Facts(now, target.sourceHash(),
         refreshRequest, valid, mintedWith.get(SOURCE_HASH), mintedWith.get(REFRESH_ANSWERED), refreshAt,
         status.sourceHash, status.lastRefreshRequest, isStalled(status, target.owner()), retryAt(status)));
+    // A restart held back for the token's last change falls due whatever the token does meanwhile.
+    Instant changedAt = RolloutRestart.time(mintedWith, RolloutRestart.CHANGED_AT);
     return switch (verdict.action()) {
       case STALLED -> {
         Condition stalled = status.condition(Condition.STALLED);
-        yield new ReconcileResult(Outcome.stalled(stalled.reason, stalled.message), MAX_WAIT);
+        yield new ReconcileResult(Outcome.stalled(stalled.reason, stalled.message),
+            sooner(MAX_WAIT, now, restarts(target, changedAt, now)));
       }
-      case BACK_OFF -> new ReconcileResult(null, wait(now, verdict.until())); // conditions stay as they are
+      case BACK_OFF -> new ReconcileResult(null, // conditions stay as they are
+          sooner(wait(now, verdict.until()), now, restarts(target, changedAt, now)));
       case KEEP -> {
-        secrets.apply(target.owner(), current, desired(target, TokenSecretData.only(data), recorded(mintedWith)));
-        // (repairs labels and template, renders template.data again; writes nothing when they match)
+        // repairs labels and template, renders template.data again; writes nothing when they match
+        Map<String, String> record = recorded(mintedWith);
+        Secret desired = desired(target, TokenSecretData.only(data), record);
+        if (!Objects.equals(dataHash(current), dataHash(desired))) {
+          // an edited template changed the rendered keys: as much a change for the workloads as a new token
+          changedAt = clock.instant();
+          record.put(RolloutRestart.CHANGED_AT, Times.format(changedAt));
+          desired = desired(target, TokenSecretData.only(data), record);
+        }
+        secrets.apply(target.owner(), current, desired);
         status.expiresAt = Times.format(expiresAt);
         status.refreshAt = Times.format(refreshAt);
         status.failedAttempts = null; // a good token is there (another process may have refreshed it)
         status.lastFailureTime = null;
-        yield new ReconcileResult(issued(target, status,
-            RolloutRestart.missing(client, target.owner(), target.rolloutRestart())), wait(now, refreshAt));
+        RolloutRestart.Result restarts = restarts(target, changedAt, now);
+        yield new ReconcileResult(issued(target, status, restarts.notes()), sooner(wait(now, refreshAt), now, restarts));
       }
-      case MINT -> mint(target, mint, current, data, refreshRequest, verdict.reason(), valid ? expiresAt : null, now);
+      case MINT -> mint(target, mint, current, data, refreshRequest, verdict.reason(), valid ? expiresAt : null,
+          changedAt, now);
     };
   }
 
   private ReconcileResult mint(Target target, Supplier<TokenResponse> mint, Secret current, Map<String, String> data,
-      String refreshRequest, String why, Instant validUntil, Instant now) {
+      String refreshRequest, String why, Instant validUntil, Instant changedBefore, Instant now) {
     TokenStatus status = target.status();
     // the attempt is recorded whatever its outcome: a failure is not retried before its backoff
     // unless something changes after it
@@ -125,7 +142,8 @@ public final class TokenKeeper {
       token = mint.get();
     } catch (ReconcileException e) {
       metrics.tokenRefresh(target.owner().getKind(), false);
-      return failed(target, e, validUntil, now);
+      ReconcileResult failed = failed(target, e, validUntil, now);
+      return new ReconcileResult(failed.outcome(), sooner(failed.next(), now, restarts(target, changedBefore, now)));
     }
     metrics.tokenRefresh(target.owner().getKind(), true);
     boolean replaced = data != null && data.containsKey(TokenSecretData.ACCESS_TOKEN);
@@ -134,6 +152,13 @@ public final class TokenKeeper {
       record.put(REFRESH_ANSWERED, refreshRequest);
     }
     record.put(SOURCE_HASH, target.sourceHash());
+    // A replaced token is a change the workloads in rolloutRestart are restarted for; stamped just
+    // before the write, in the same write, so no restart decided before it can count as covering it.
+    Instant changedAt = changedBefore;
+    if (replaced) {
+      changedAt = clock.instant();
+      record.put(RolloutRestart.CHANGED_AT, Times.format(changedAt));
+    }
     secrets.apply(target.owner(), current, desired(target, TokenSecretData.of(token), record));
     Instant refreshAt = new RefreshSchedule(target.refresh(), random).refreshAt(token.issuedAt(), token.expiresAt());
     status.expiresAt = Times.format(token.expiresAt());
@@ -144,9 +169,30 @@ public final class TokenKeeper {
     status.audiences = token.audiences().isEmpty() ? null : token.audiences();
     status.failedAttempts = null;
     status.lastFailureTime = null;
-    List<String> notes = replaced ? RolloutRestart.restart(client, target.owner(), target.rolloutRestart(), now)
-        : RolloutRestart.missing(client, target.owner(), target.rolloutRestart());
-    return new ReconcileResult(issued(target, status, notes), wait(now, refreshAt));
+    Instant written = clock.instant();
+    RolloutRestart.Result restarts = restarts(target, changedAt, written);
+    return new ReconcileResult(issued(target, status, restarts.notes()), sooner(wait(written, refreshAt), written, restarts));
+  }
+
+  /**
+   * Restarts the workloads in rolloutRestart that the token's last change ({@code changedAt}) still
+   * needs a restart for, once their coalescing window has ended; records in status when a held-back
+   * restart falls due.
+   */
+  private RolloutRestart.Result restarts(Target target, Instant changedAt, Instant now) {
+    RolloutRestart.Result restarts = RolloutRestart.carryOut(client, target.owner(), target.rolloutRestart(), changedAt,
+        rolloutMinInterval, now);
+    target.status().nextRolloutAllowedAt = Times.format(restarts.heldUntil());
+    return restarts;
+  }
+
+  /** The wait, or less when a held-back restart falls due before it: that wake restarts, and asks no token endpoint. */
+  private static Duration sooner(Duration wait, Instant now, RolloutRestart.Result restarts) {
+    if (restarts.heldUntil() == null) {
+      return wait;
+    }
+    Duration untilDue = wait(now, restarts.heldUntil());
+    return untilDue.compareTo(wait) < 0 ? untilDue : wait;
   }
 
   /** After a transient failure: the earliest next attempt (the backoff without its jitter); else null. */
@@ -160,11 +206,17 @@ public final class TokenKeeper {
     return OutputSecrets.desired(target.owner(), target.secretName(), data, target.template(), record);
   }
 
+  private static String dataHash(Secret secret) {
+    return secret.getMetadata().getAnnotations() == null ? null
+        : secret.getMetadata().getAnnotations().get(Labels.DATA_HASH);
+  }
+
   /** Keymint's bookkeeping annotations of a token Secret, to be kept as they are. */
   private static Map<String, String> recorded(Map<String, String> annotations) {
     Map<String, String> record = new java.util.HashMap<>();
     annotations.forEach((k, v) -> {
-      if (k.equals(SOURCE_HASH) || k.equals(REFRESH_ANSWERED) || k.equals(Labels.ROTATION_ANSWERED)) {
+      if (k.equals(SOURCE_HASH) || k.equals(REFRESH_ANSWERED) || k.equals(Labels.ROTATION_ANSWERED)
+          || k.equals(RolloutRestart.CHANGED_AT)) {
         record.put(k, v);
       }
     });

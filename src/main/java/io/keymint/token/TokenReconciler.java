@@ -36,11 +36,14 @@ public abstract class TokenReconciler<R extends CustomResource<?, S>, S extends 
 
   protected final Clock clock;
   private final KeymintMetrics metrics;
+  private final Duration rolloutMinInterval;
   private final AtomicBoolean expiriesWatched = new AtomicBoolean();
 
-  protected TokenReconciler(Clock clock, KeymintMetrics metrics) {
+  /** @param rolloutMinInterval KEYMINT_ROLLOUT_MIN_INTERVAL: a workload in rolloutRestart is restarted at most once per this */
+  protected TokenReconciler(Clock clock, KeymintMetrics metrics, Duration rolloutMinInterval) {
     this.clock = clock;
     this.metrics = metrics;
+    this.rolloutMinInterval = rolloutMinInterval;
   }
 
   /** What to keep fresh, and where from. */
@@ -70,7 +73,8 @@ public abstract class TokenReconciler<R extends CustomResource<?, S>, S extends 
     try {
       Plan plan = plan(resource, context, now);
       Secret current = SecretInformers.cached(context, resource.getMetadata().getNamespace(), plan.secretName());
-      result = new TokenKeeper(context.getClient(), OutputSecrets.of(context), clock, ThreadLocalRandom.current()::nextDouble, metrics)
+      result = new TokenKeeper(context.getClient(), OutputSecrets.of(context), clock, ThreadLocalRandom.current()::nextDouble,
+          metrics, rolloutMinInterval)
           .keep(new TokenKeeper.Target(resource, status, plan.secretName(),
               plan.secret() == null ? null : plan.secret().template, plan.refresh(), plan.rolloutRestart(), current,
               plan.source().hash(), plan.source().record()), plan.source().mint());

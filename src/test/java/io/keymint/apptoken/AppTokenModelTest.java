@@ -12,6 +12,8 @@ import io.keymint.token.TokenUrlPolicy;
 import java.util.List;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class AppTokenModelTest {
 
@@ -77,6 +79,43 @@ class AppTokenModelTest {
       s.refresh = new RefreshPolicy();
       s.refresh.beforeExpiry = "soon";
     }, "InvalidSpec");
+  }
+
+  @ParameterizedTest(name = "{0} with keys {1}/{2}/{3}/{4}: {5}")
+  @CsvSource(nullValues = "-", delimiter = '|', textBlock = """
+      -                 | -   | -      | -   | -   | client_id, client_secret, -, -
+      ClientSecretPost  | id  | secret | -   | -   | id, secret, -, -
+      PrivateKeyJwt     | -   | -      | -   | -   | client_id, -, private_key, key_id
+      PrivateKeyJwt     | id  | -      | pem | kid | id, -, pem, kid
+      PrivateKeyJwt     | -   | secret | -   | -   | InvalidSpec: clientSecretKey is not read with authMethod PrivateKeyJwt
+      ClientSecretBasic | -   | -      | pem | -   | InvalidSpec: privateKeyKey and keyIdKey go with authMethod PrivateKeyJwt
+      -                 | -   | -      | -   | kid | InvalidSpec: privateKeyKey and keyIdKey go with authMethod PrivateKeyJwt
+      """)
+  void whichKeysOfTheCredentialsSecretAreRead(AuthMethod method, String idKey, String secretKey, String privateKeyKey,
+      String keyIdKey, String expected) {
+    AppToken token = token(s -> {
+      s.clientCredentials = external("https://idp.example/token");
+      s.clientCredentials.authMethod = method;
+      s.clientCredentials.secretRef.clientIdKey = idKey;
+      s.clientCredentials.secretRef.clientSecretKey = secretKey;
+      s.clientCredentials.secretRef.privateKeyKey = privateKeyKey;
+      s.clientCredentials.secretRef.keyIdKey = keyIdKey;
+    });
+    if (expected.startsWith("InvalidSpec: ")) {
+      assertThatThrownBy(() -> AppTokenModel.from(token, POLICY)).isInstanceOfSatisfying(ReconcileException.class, e -> {
+        assertThat(e.reason()).isEqualTo("InvalidSpec");
+        assertThat(e.getMessage()).contains(expected.substring("InvalidSpec: ".length()));
+      });
+      return;
+    }
+    AppTokenModel.SecretKeys keys = AppTokenModel.from(token, POLICY).secretKeys();
+    assertThat(keys.clientId() + ", " + orDash(keys.clientSecret()) + ", " + orDash(keys.privateKey()) + ", "
+        + orDash(keys.keyId())).isEqualTo(expected);
+    assertThat(keys.required()).as("the key id may be absent").doesNotContainNull().doesNotContain(keys.keyId() == null ? "x" : keys.keyId());
+  }
+
+  private static String orDash(String value) {
+    return value == null ? "-" : value;
   }
 
   private static AppTokenSpec.ClientCredentials external(String url) {

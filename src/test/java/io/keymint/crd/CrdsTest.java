@@ -140,6 +140,22 @@ class CrdsTest {
     assertThat(crd.violations("spec", yaml("{tokenUrl: 'https://x', grant: {}}"))).containsExactly("tokenUrl and clientId go together");
     assertThat(crd.violations("spec", yaml("{clientApplicationRef: {name: a}, clientSecretRef: {name: s, key: k}, grant: {}}")))
         .containsExactly("clientSecretRef goes with tokenUrl, not with clientApplicationRef");
+    String keyRequired = "clientSecretRef.key is required unless authMethod is PrivateKeyJwt";
+    String keyNeeded = "authMethod PrivateKeyJwt needs clientSecretRef, the Secret with the private key";
+    assertThat(crd.violations("spec", yaml("{tokenUrl: 'https://x', clientId: c, clientSecretRef: {name: s, key: k}, grant: {}}")))
+        .isEmpty();
+    assertThat(crd.violations("spec", yaml("{tokenUrl: 'https://x', clientId: c, authMethod: PrivateKeyJwt, "
+        + "clientSecretRef: {name: s}, grant: {}}"))).isEmpty();
+    assertThat(crd.violations("spec", yaml("{tokenUrl: 'https://x', clientId: c, authMethod: PrivateKeyJwt, "
+        + "clientSecretRef: {name: s, privateKeyKey: pem, keyIdKey: kid}, grant: {}}"))).isEmpty();
+    assertThat(crd.violations("spec", yaml("{clientApplicationRef: {name: a}, authMethod: PrivateKeyJwt, grant: {}}")))
+        .as("the application's Secret decides").isEmpty();
+    assertThat(crd.violations("spec", yaml("{tokenUrl: 'https://x', clientId: c, clientSecretRef: {name: s}, grant: {}}")))
+        .containsExactly(keyRequired);
+    assertThat(crd.violations("spec", yaml("{tokenUrl: 'https://x', clientId: c, authMethod: ClientSecretPost, "
+        + "clientSecretRef: {name: s}, grant: {}}"))).containsExactly(keyRequired);
+    assertThat(crd.violations("spec", yaml("{tokenUrl: 'https://x', clientId: c, authMethod: PrivateKeyJwt, grant: {}}")))
+        .containsExactly(keyNeeded);
     String grants = "exactly one of refreshToken, password or apiKey";
     assertThat(crd.violations("spec.grant", yaml("{refreshToken: {secretRef: {name: s, key: token}}}"))).isEmpty();
     assertThat(crd.violations("spec.grant", yaml("{}"))).containsExactly(grants);

@@ -60,8 +60,8 @@ class TokenEndpointTest {
 
   @Test
   void requestsAndResponsesNeverPrintSecrets() {
-    TokenRequest request = TokenRequest.password(java.net.URI.create("https://idp/token"), "cli", "client-secret-x",
-        io.keymint.api.AuthMethod.ClientSecretBasic, "alice", "password-y", null);
+    TokenRequest request = TokenRequest.password(java.net.URI.create("https://idp/token"),
+        ClientAuthentication.secret("cli", "client-secret-x", AuthMethod.ClientSecretBasic), "alice", "password-y", null);
     assertThat(request.toString()).contains("password", "cli").doesNotContain("client-secret-x", "password-y", "alice");
     TokenResponse response = new TokenResponse("access-z", "Bearer", null, null, null, "id-w", "refresh-v", null, List.of());
     assertThat(response.toString()).doesNotContain("access-z", "id-w", "refresh-v");
@@ -97,8 +97,8 @@ class TokenEndpointTest {
   void internalAddressesAreRefusedBeforeAnythingIsSent(String url) {
     TokenEndpoint endpoint = new TokenEndpoint(Clock.systemUTC(), new KeymintMetrics(), new TokenUrlPolicy(List.of(), false),
         "http://127.0.0.1:8180"); // the same address, another scheme: not Keymint's Keycloak
-    TokenRequest request = TokenRequest.clientCredentials(URI.create(url), "team-a", "client-secret-x",
-        AuthMethod.ClientSecretBasic, null);
+    TokenRequest request = TokenRequest.clientCredentials(URI.create(url),
+        ClientAuthentication.secret("team-a", "client-secret-x", AuthMethod.ClientSecretBasic), null);
     assertThatThrownBy(() -> endpoint.request(request)).isInstanceOfSatisfying(ReconcileException.class, e -> {
       assertThat(e.reason()).isEqualTo("TokenEndpointNotAllowed");
       assertThat(e.isRetryable()).isFalse();
@@ -112,8 +112,8 @@ class TokenEndpointTest {
     TokenEndpoint endpoint = new TokenEndpoint(Clock.systemUTC(), new KeymintMetrics(),
         new TokenUrlPolicy(List.of("idp.example"), false), "https://kc.example");
     for (String url : List.of("http://idp.example/token", "https://other.example/token", "https://u:p@kc.example/token")) {
-      assertThatThrownBy(() -> endpoint.request(TokenRequest.clientCredentials(URI.create(url), "c", "s",
-          AuthMethod.ClientSecretBasic, null))).isInstanceOf(ReconcileException.class);
+      assertThatThrownBy(() -> endpoint.request(TokenRequest.clientCredentials(URI.create(url),
+          ClientAuthentication.secret("c", "s", AuthMethod.ClientSecretBasic), null))).isInstanceOf(ReconcileException.class);
     }
     assertThat(endpoint.requestCount()).isZero();
   }
@@ -157,7 +157,7 @@ class TokenEndpointTest {
   @Test
   void messagesShowTheEndpointWithoutItsQuery() {
     TokenRequest request = TokenRequest.clientCredentials(URI.create("https://u:pw@idp.example:8443/token?api_key=k-123#f"),
-        "c", "s", AuthMethod.ClientSecretBasic, null);
+        ClientAuthentication.secret("c", "s", AuthMethod.ClientSecretBasic), null);
     assertThat(request.endpoint()).isEqualTo("https://idp.example:8443/token");
     assertThat(request.toString()).doesNotContain("k-123", "pw");
   }

@@ -175,7 +175,7 @@ class PlatformTokenIT {
     platformToken("explicit", spec -> {
       spec.tokenUrl = realm.tokenUrl();
       spec.clientId = namespace + "-explicit";
-      spec.clientSecretRef = new SecretKeyReference("explicit-client", "client_secret");
+      spec.clientSecretRef = new PlatformTokenSpec.ClientSecretRef("explicit-client", "client_secret");
       spec.authMethod = io.keymint.api.AuthMethod.ClientSecretPost;
       spec.grant = new PlatformTokenSpec.Grant();
       spec.grant.password = new PlatformTokenSpec.PasswordGrant();

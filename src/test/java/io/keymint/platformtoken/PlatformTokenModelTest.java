@@ -3,6 +3,7 @@ package io.keymint.platformtoken;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.keymint.api.AuthMethod;
 import io.keymint.api.LocalObjectReference;
 import io.keymint.api.SecretKeyReference;
 import io.keymint.kube.ReconcileException;
@@ -10,6 +11,8 @@ import io.keymint.token.TokenUrlPolicy;
 import java.util.List;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class PlatformTokenModelTest {
 
@@ -79,9 +82,59 @@ class PlatformTokenModelTest {
     }, "InvalidSpec"); // no grant
     assertReason(s -> {
       s.clientApplicationRef = new LocalObjectReference("a");
-      s.clientSecretRef = new SecretKeyReference("s", "k");
+      s.clientSecretRef = new PlatformTokenSpec.ClientSecretRef("s", "k");
       s.grant = refreshToken();
     }, "InvalidSpec");
+  }
+
+  @ParameterizedTest(name = "{0} with clientSecretRef {1}/{2}/{3}/{4}: {5}")
+  @CsvSource(nullValues = "-", delimiter = '|', textBlock = """
+      -                 | -    | -      | -   | -   | public client
+      ClientSecretPost  | keys | secret | -   | -   | keys: secret
+      PrivateKeyJwt     | keys | -      | -   | -   | keys: private_key, key_id
+      PrivateKeyJwt     | keys | -      | pem | kid | keys: pem, kid
+      PrivateKeyJwt     | -    | -      | -   | -   | InvalidSpec: authMethod PrivateKeyJwt needs clientSecretRef
+      PrivateKeyJwt     | keys | secret | -   | -   | InvalidSpec: clientSecretRef.key names a client secret
+      ClientSecretBasic | keys | -      | -   | -   | InvalidSpec: clientSecretRef needs a name and a key
+      ClientSecretBasic | keys | secret | pem | -   | InvalidSpec: privateKeyKey and keyIdKey go with authMethod PrivateKeyJwt
+      """)
+  void whatIsReadFromTheClientsSecret(AuthMethod method, String name, String key, String privateKeyKey, String keyIdKey,
+      String expected) {
+    PlatformToken token = token(s -> {
+      s.tokenUrl = "https://idp.example/token";
+      s.clientId = "c";
+      s.authMethod = method;
+      s.grant = refreshToken();
+      if (name != null) {
+        s.clientSecretRef = new PlatformTokenSpec.ClientSecretRef(name, key);
+        s.clientSecretRef.privateKeyKey = privateKeyKey;
+        s.clientSecretRef.keyIdKey = keyIdKey;
+      }
+    });
+    if (expected.startsWith("InvalidSpec: ")) {
+      assertThatThrownBy(() -> PlatformTokenModel.from(token, POLICY)).isInstanceOfSatisfying(ReconcileException.class, e -> {
+        assertThat(e.reason()).isEqualTo("InvalidSpec");
+        assertThat(e.getMessage()).contains(expected.substring("InvalidSpec: ".length()));
+      });
+      return;
+    }
+    PlatformTokenModel.ClientCredential credential = PlatformTokenModel.from(token, POLICY).clientCredential();
+    if (credential == null) {
+      assertThat(expected).isEqualTo("public client");
+    } else {
+      assertThat(credential.secretName() + ": " + String.join(", ", java.util.stream.Stream.of(credential.secretKey(),
+          credential.privateKeyKey(), credential.keyIdKey()).filter(java.util.Objects::nonNull).toList())).isEqualTo(expected);
+    }
+  }
+
+  @Test
+  void withAnApplicationItsSecretDecidesHowTheClientAuthenticates() {
+    PlatformTokenModel model = PlatformTokenModel.from(token(s -> {
+      s.clientApplicationRef = new LocalObjectReference("platform");
+      s.authMethod = AuthMethod.PrivateKeyJwt;
+      s.grant = refreshToken();
+    }), POLICY);
+    assertThat(model.clientCredential()).isNull();
   }
 
   private static void assertReason(Consumer<PlatformTokenSpec> edit, String reason) {

@@ -29,7 +29,7 @@ public final class KeymintFixture implements AutoCloseable {
   /** Every secret value a test has seen, so the run's logs can be searched for them. */
   public static final Set<String> SECRETS_SEEN = ConcurrentHashMap.newKeySet();
   private static final Set<String> SECRET_KEYS =
-      Set.of("client_secret", "access_token", "id_token", "refresh_token", "token", "password", "apikey");
+      Set.of("client_secret", "access_token", "id_token", "refresh_token", "token", "password", "apikey", "private_key");
 
   /** The User-Agent of the operator's own API client, telling its requests from the tests'. */
   public static final String OPERATOR_USER_AGENT = "keymint-operator-under-test";
@@ -56,6 +56,7 @@ public final class KeymintFixture implements AutoCloseable {
     settings.put("KEYMINT_KEYCLOAK_CLIENT_SECRET", realm.adminClientSecret());
     settings.put("KEYMINT_ALLOW_HTTP", "true");
     settings.put("KEYMINT_HTTP_PORT", "0"); // a free port: several operators may run at once
+    settings.put("KEYMINT_ROLLOUT_MIN_INTERVAL", "2s"); // restarts held back briefly, unless a test sets its own
     settings.putAll(overrides);
     SECRETS_SEEN.add(realm.adminClientSecret());
     KeymintFixture fixture = new KeymintFixture(KubernetesMock.start(), settings);
