@@ -3,6 +3,7 @@ package io.keymint.clientapp;
 import io.keymint.api.Durations;
 import io.keymint.api.Reasons;
 import io.keymint.api.SecretTemplate;
+import io.keymint.clientapp.ClientApplicationSpec.KeyAlgorithm;
 import io.keymint.config.OperatorConfig;
 import io.keymint.keycloak.DesiredClient;
 import io.keymint.keycloak.OwnerMark;
@@ -29,12 +30,41 @@ public record ClientApplicationModel(
     String secretName,
     SecretTemplate secretTemplate,
     Duration rotationPeriod,
+    Duration gracePeriod,
+    KeyAlgorithm keyAlgorithm,
     boolean retain) {
 
   static final Duration MIN_ROTATION_PERIOD = Duration.ofSeconds(10);
+  static final Duration DEFAULT_GRACE_PERIOD = Duration.ofMinutes(10);
   static final String CLIENT_SECRET = "client_secret";
-  /** The output Secret's standard keys (client_secret with a Confidential client only). */
-  static final List<String> SECRET_KEYS = List.of("client_id", CLIENT_SECRET, "issuer_url", "token_url", "realm");
+  static final String PRIVATE_KEY = "private_key";
+  static final String KEY_ID = "key_id";
+  static final String AUTH_METHOD = "token_endpoint_auth_method";
+  static final String PRIVATE_KEY_JWT = "private_key_jwt";
+  /** Every standard key an application's Secret can hold; which ones it holds: {@link #secretKeys()}. */
+  static final List<String> SECRET_KEYS = List.of("client_id", CLIENT_SECRET, PRIVATE_KEY, KEY_ID, AUTH_METHOD,
+      "issuer_url", "token_url", "realm");
+  private static final List<String> COMMON_KEYS = List.of("client_id", "issuer_url", "token_url", "realm");
+
+  /** PrivateKeyJwt: the client authenticates with assertions signed by a key pair Keymint generates. */
+  public boolean privateKeyJwt() {
+    return client.privateKeyJwt();
+  }
+
+  /** The standard keys this application's Secret holds. */
+  public List<String> secretKeys() {
+    return secretKeysOf(!confidential(), privateKeyJwt());
+  }
+
+  private static List<String> secretKeysOf(boolean publicClient, boolean privateKeyJwt) {
+    List<String> keys = new ArrayList<>(COMMON_KEYS);
+    if (privateKeyJwt) {
+      keys.addAll(List.of(PRIVATE_KEY, KEY_ID, AUTH_METHOD));
+    } else if (!publicClient) {
+      keys.add(CLIENT_SECRET);
+    }
+    return keys;
+  }
 
   public boolean confidential() {
     return !client.publicClient();
@@ -66,6 +96,13 @@ public record ClientApplicationModel(
     }
     if (publicClient && spec.secret != null && spec.secret.rotation != null) {
       throw invalid("secret.rotation needs a Confidential client");
+    }
+    boolean privateKeyJwt = spec.clientAuthentication == ClientApplicationSpec.ClientAuthentication.PrivateKeyJwt;
+    if (publicClient && privateKeyJwt) {
+      throw invalid("clientAuthentication PrivateKeyJwt needs a Confidential client");
+    }
+    if (spec.keyAlgorithm != null && !privateKeyJwt) {
+      throw invalid("keyAlgorithm needs clientAuthentication: PrivateKeyJwt");
     }
 
     RedirectUriPolicy redirects = new RedirectUriPolicy(config.redirectUriHosts());
@@ -105,25 +142,38 @@ public record ClientApplicationModel(
       lifespan = (int) d.toSeconds();
     }
     Duration rotation = null;
-    if (spec.secret != null && spec.secret.rotation != null) {
-      rotation = duration("secret.rotation.period", spec.secret.rotation.period);
+    Duration grace = DEFAULT_GRACE_PERIOD;
+    ClientApplicationSpec.Rotation rotationSpec = spec.secret == null ? null : spec.secret.rotation;
+    if (rotationSpec != null && rotationSpec.period != null) {
+      rotation = duration("secret.rotation.period", rotationSpec.period);
       if (rotation.compareTo(MIN_ROTATION_PERIOD) < 0) {
         throw invalid("secret.rotation.period must be at least " + Durations.format(MIN_ROTATION_PERIOD));
       }
     }
-    SecretTemplate template = spec.secret == null ? null : spec.secret.template;
-    if (template != null) { // client_secret only with a Confidential client
-      SecretTemplates.check(template.data, publicClient
-          ? SECRET_KEYS.stream().filter(k -> !k.equals(CLIENT_SECRET)).toList() : SECRET_KEYS, SECRET_KEYS);
+    if (rotationSpec != null && rotationSpec.gracePeriod != null) {
+      grace = duration("secret.rotation.gracePeriod", rotationSpec.gracePeriod);
+      if (rotation != null && grace.compareTo(rotation) >= 0) {
+        throw invalid("secret.rotation.gracePeriod (" + Durations.format(grace) + ") must be shorter than"
+            + " secret.rotation.period (" + Durations.format(rotation) + ")");
+      }
+    } else if (rotation != null && rotation.dividedBy(2).compareTo(grace) < 0) {
+      grace = rotation.dividedBy(2); // a short period set before gracePeriod existed stays valid
     }
+    SecretTemplate template = spec.secret == null ? null : spec.secret.template;
+    if (template != null) { // only the keys this kind of application has
+      SecretTemplates.check(template.data, secretKeysOf(publicClient, privateKeyJwt), SECRET_KEYS);
+    }
+    KeyAlgorithm keyAlgorithm = !privateKeyJwt ? null : spec.keyAlgorithm == null ? KeyAlgorithm.ES256 : spec.keyAlgorithm;
     ClientApplicationSpec.Flows flows = spec.flows == null ? new ClientApplicationSpec.Flows() : spec.flows;
     OwnerMark owner = new OwnerMark(app.getMetadata().getUid(), ClientApplication.KIND,
         app.getMetadata().getNamespace(), app.getMetadata().getName());
     DesiredClient client = new DesiredClient(realm, clientIdOf(app), spec.description, publicClient,
         Boolean.TRUE.equals(flows.standard), Boolean.TRUE.equals(flows.directAccessGrants),
         sorted(spec.redirectUris), sorted(spec.webOrigins), lifespan, new TreeSet<>(nonNull(spec.roles)),
-        realmRoles, clientRoles, emptyToNull(spec.defaultClientScopes), emptyToNull(spec.optionalClientScopes), owner);
-    return new ClientApplicationModel(client, secretNameOf(app), template, rotation, spec.deletionPolicy == ClientApplicationSpec.DeletionPolicy.Retain);
+        realmRoles, clientRoles, emptyToNull(spec.defaultClientScopes), emptyToNull(spec.optionalClientScopes), owner,
+        new TreeMap<>(), privateKeyJwt);
+    return new ClientApplicationModel(client, secretNameOf(app), template, rotation, grace, keyAlgorithm,
+        spec.deletionPolicy == ClientApplicationSpec.DeletionPolicy.Retain);
   }
 
   public static String realmOf(ClientApplication app, OperatorConfig config) {

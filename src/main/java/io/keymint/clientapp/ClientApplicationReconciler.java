@@ -16,7 +16,6 @@ import io.keymint.keycloak.KeycloakGateway;
 import io.keymint.keycloak.OwnerMark;
 import io.keymint.keycloak.RolePolicy;
 import io.keymint.kube.Backoff;
-import io.keymint.kube.Events;
 import io.keymint.kube.Outcome;
 import io.keymint.kube.OutputSecrets;
 import io.keymint.kube.ReconcileException;
@@ -30,7 +29,9 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,12 +54,14 @@ public class ClientApplicationReconciler implements Reconciler<ClientApplication
   private final KeycloakGateway keycloak;
   private final RolePolicy rolePolicy;
   private final Clock clock;
+  private final Credentials credentials;
 
   public ClientApplicationReconciler(OperatorConfig config, KeycloakGateway keycloak, Clock clock) {
     this.config = config;
     this.keycloak = keycloak;
     this.rolePolicy = new RolePolicy(config.grantableRoles());
     this.clock = clock;
+    this.credentials = new Credentials(keycloak);
   }
 
   @Override
@@ -88,7 +91,7 @@ public class ClientApplicationReconciler implements Reconciler<ClientApplication
       status.failedAttempts = null;
       status.lastFailureTime = null;
       outcome = Outcome.ready(Reasons.PROVISIONED, "client '" + model.clientId() + "' is provisioned in realm '"
-          + model.realm() + "'; its credentials are in Secret '" + model.secretName() + "'");
+          + model.realm() + "'; its credentials are in Secret '" + model.secretName() + "'" + previousCredentialNote(model, status, now));
     } catch (ReconcileException e) {
       if (Reasons.CLIENT_OWNED_ELSEWHERE.equals(e.reason())) { // someone else's client is never named in our status
         status.clientId = null;
@@ -106,6 +109,23 @@ public class ClientApplicationReconciler implements Reconciler<ClientApplication
     return StatusUpdates.finish(context, app, status, before, new ReconcileResult(outcome, next), now);
   }
 
+  /** What the Ready message says about the credential the last rotation replaced. */
+  static String previousCredentialNote(ClientApplicationModel model, ClientApplicationStatus status, Instant now) {
+    if (model.privateKeyJwt()) {
+      return status.previousKeyId == null ? "" : "; the previous key (" + status.previousKeyId
+          + ") is accepted until " + status.previousCredentialExpiresAt;
+    }
+    Instant end = Times.parse(status.previousCredentialExpiresAt);
+    if (end == null || !model.confidential()) {
+      return "";
+    }
+    return end.equals(Times.parse(status.secretRotatedAt))
+        ? "; the previous client secret ended at once when it was rotated (realm '" + model.realm() + "' keeps no"
+            + " rotated secret for this client: see the README on Keycloak's client-secret rotation policy)"
+        : now.isBefore(end) ? "; the previous client secret is accepted until " + status.previousCredentialExpiresAt
+        : "; the previous client secret stopped being accepted at " + status.previousCredentialExpiresAt;
+  }
+
   /**
    * After a transient failure: the earliest next attempt (the backoff without its jitter), unless
    * the spec or the rotation annotation changed since; else null.
@@ -114,7 +134,7 @@ public class ClientApplicationReconciler implements Reconciler<ClientApplication
     Instant failed = Times.parse(status.lastFailureTime);
     long generation = app.getMetadata().getGeneration() == null ? 0 : app.getMetadata().getGeneration();
     boolean unchanged = status.observedGeneration != null && status.observedGeneration == generation
-        && java.util.Objects.equals(annotation(app, Labels.ROTATE_SECRET), status.lastRotationRequest);
+        && Objects.equals(annotation(app, Labels.ROTATE_SECRET), status.lastRotationRequest);
     return status.failedAttempts == null || status.failedAttempts < 1 || failed == null || !unchanged ? null
         : failed.plus(Backoff.base(status.failedAttempts));
   }
@@ -146,21 +166,20 @@ public class ClientApplicationReconciler implements Reconciler<ClientApplication
     Secret cached = context.getSecondaryResources(Secret.class).stream()
         .filter(s -> model.secretName().equals(s.getMetadata().getName())).findFirst().orElse(null);
     Secret current = secrets.requireWritable(app, model.secretName(), cached);
-
     boolean clientCurrent = status.clientUuid != null && model.client().hash().equals(status.clientHash)
         && !driftCheckDue(status, now);
-    // Which rotation was answered, and when the secret was rotated, are recorded on the Secret next to
-    // the secret itself: a reconcile that starts from a stale status must not rotate twice.
-    Map<String, String> recorded = current == null || current.getMetadata().getAnnotations() == null ? Map.of()
-        : current.getMetadata().getAnnotations();
+
+    // Which rotation was answered, when, and the previous credential are recorded on the Secret next to
+    // the credential itself. A rotation, a new key or the end of a grace period is decided from the
+    // Secret as the API server has it: a reconcile that starts from a stale cache must not act twice.
+    Credentials.SecretView view = view(current, model);
     String rotationRequest = annotation(app, Labels.ROTATE_SECRET);
-    String answered = recorded.getOrDefault(Labels.ROTATION_ANSWERED, status.lastRotationRequest);
-    boolean rotationRequested = rotationRequest != null && status.clientUuid != null && !rotationRequest.equals(answered);
-    Instant rotatedAt = latest(Times.parse(recorded.get(ROTATED_AT)), Times.parse(status.secretRotatedAt));
-    boolean rotationDue = model.confidential() && model.rotationPeriod() != null && rotatedAt != null
-        && !now.isBefore(rotatedAt.plus(model.rotationPeriod()));
-    boolean secretIntact = current != null && OutputSecrets.isIntact(current, SECRET_KEYS)
-        && OutputSecrets.decode(current).containsKey("client_secret") == model.confidential();
+    Credentials.Rotation rotation = rotation(model, status, view, rotationRequest, now);
+    if (!Credentials.settled(model, view, rotation, now) && current != null) {
+      current = secrets.requireWritable(app, model.secretName(), null); // read from the API server
+      view = view(current, model);
+      rotation = rotation(model, status, view, rotationRequest, now);
+    }
 
     if (!clientCurrent) {
       status.clientUuid = keycloak.ensureClient(model.client()); // verifies our ownership mark
@@ -169,48 +188,60 @@ public class ClientApplicationReconciler implements Reconciler<ClientApplication
     }
     status.realm = model.realm(); // named only once Keycloak showed our mark on the client
     status.clientId = model.clientId();
-    String clientSecret = null;
-    if (model.confidential()) {
-      if (rotationRequested || rotationDue) {
-        clientSecret = keycloak.regenerateSecret(model.realm(), status.clientUuid);
-        status.secretRotatedAt = Times.format(now);
-        log.info("Rotated the client secret of {} ({})", model.clientId(), rotationRequested ? "requested" : "period");
-        Events.record(context.getClient(), app, Events.NORMAL, "SecretRotated", "the client secret of '"
-            + model.clientId() + "' was regenerated (" + (rotationRequested ? "keymint.io/rotate-secret" : "rotation period")
-            + "); the old one no longer works", now);
-      } else if (secretIntact && clientCurrent) {
-        clientSecret = OutputSecrets.decode(current).get("client_secret");
-      } else {
-        clientSecret = keycloak.readSecret(model.realm(), status.clientUuid);
-      }
-      if (!(rotationRequested || rotationDue)) {
-        status.secretRotatedAt = Times.format(rotatedAt == null ? now : rotatedAt);
-      }
-    } else {
-      status.secretRotatedAt = null;
-    }
+    Instant rotatedAt = latest(Times.parse(view.annotation(ROTATED_AT)), Times.parse(status.secretRotatedAt));
+    status.secretRotatedAt = model.confidential() ? Times.format(rotatedAt == null ? now : rotatedAt) : null;
+    Credential credential = !model.confidential() ? Credentials.none(status)
+        : model.privateKeyJwt() ? credentials.keyPair(context.getClient(), app, model, status, view, rotation, !clientCurrent, now)
+        : credentials.clientSecret(context.getClient(), app, model, status, view, rotation, !clientCurrent, now);
     status.lastRotationRequest = rotationRequest;
 
     Map<String, String> data = new LinkedHashMap<>();
     data.put("client_id", model.clientId());
-    if (clientSecret != null) {
-      data.put("client_secret", clientSecret);
-    }
+    data.putAll(credential.data());
     data.put("issuer_url", keycloak.issuerUrl(model.realm()));
     data.put("token_url", keycloak.tokenUrl(model.realm()));
     data.put("realm", model.realm());
-    Map<String, String> bookkeeping = new LinkedHashMap<>();
+    Map<String, String> bookkeeping = new LinkedHashMap<>(credential.bookkeeping());
     if (rotationRequest != null) {
       bookkeeping.put(Labels.ROTATION_ANSWERED, rotationRequest);
     }
     if (status.secretRotatedAt != null) {
       bookkeeping.put(ROTATED_AT, status.secretRotatedAt);
     }
-    secrets.apply(app, current, OutputSecrets.desired(app, model.secretName(), data, model.secretTemplate(), bookkeeping));
+    secrets.apply(app, current, OutputSecrets.desired(app, model.secretName(), data, model.secretTemplate(), bookkeeping),
+        Set.copyOf(SECRET_KEYS), Set.copyOf(Credentials.BOOKKEEPING));
     context.getSecondaryResources(Secret.class).stream() // a renamed output Secret: the old one goes
         .filter(s -> !model.secretName().equals(s.getMetadata().getName()) && OutputSecrets.isOwnedBy(s, app))
         .forEach(secrets::delete);
-    return nextLook(model, status, now);
+    return nextLook(model, status, credential.nextChange(), now);
+  }
+
+  /** The Secret's standard keys when it holds exactly what Keymint wrote for this kind of application, and its annotations. */
+  private static Credentials.SecretView view(Secret secret, ClientApplicationModel model) {
+    if (secret == null) {
+      return new Credentials.SecretView(Map.of(), Map.of());
+    }
+    Map<String, String> annotations = secret.getMetadata().getAnnotations() == null ? Map.of()
+        : secret.getMetadata().getAnnotations();
+    Map<String, String> data = OutputSecrets.decode(secret);
+    boolean intact = OutputSecrets.isIntact(secret, SECRET_KEYS)
+        && SECRET_KEYS.stream().filter(data::containsKey).collect(Collectors.toSet())
+            .equals(Set.copyOf(model.secretKeys()));
+    return new Credentials.SecretView(intact ? data : Map.of(), annotations);
+  }
+
+  /** A rotation asked for (a keymint.io/rotate-secret value not yet answered) or due (the rotation period). */
+  private static Credentials.Rotation rotation(ClientApplicationModel model, ClientApplicationStatus status,
+      Credentials.SecretView view, String rotationRequest, Instant now) {
+    String answered = view.annotations().getOrDefault(Labels.ROTATION_ANSWERED, status.lastRotationRequest);
+    boolean requested = rotationRequest != null && status.clientUuid != null && !rotationRequest.equals(answered);
+    Instant rotatedAt = latest(Times.parse(view.annotation(ROTATED_AT)), Times.parse(status.secretRotatedAt));
+    boolean due = model.confidential() && model.rotationPeriod() != null && rotatedAt != null
+        && !now.isBefore(rotatedAt.plus(model.rotationPeriod()));
+    Instant renewal = model.privateKeyJwt() ? null
+        : SecretGrace.renewalAt(rotatedAt, Times.parse(view.annotation(Credentials.SECRET_EXPIRES_AT)));
+    due = due || model.confidential() && renewal != null && !now.isBefore(renewal); // before Keycloak's expiry
+    return new Credentials.Rotation(requested && model.confidential(), due);
   }
 
   private boolean driftCheckDue(ClientApplicationStatus status, Instant now) {
@@ -222,9 +253,13 @@ public class ClientApplicationReconciler implements Reconciler<ClientApplication
     return a == null ? b : b == null || a.isAfter(b) ? a : b;
   }
 
-  /** The next drift check or rotation, whichever comes first. */
-  private Duration nextLook(ClientApplicationModel model, ClientApplicationStatus status, Instant now) {
+  /** The next drift check, rotation or end of a grace period, whichever comes first. */
+  private Duration nextLook(ClientApplicationModel model, ClientApplicationStatus status, Instant credentialChange,
+      Instant now) {
     Instant next = Times.parse(status.lastSyncTime).plus(config.resyncInterval());
+    if (credentialChange != null && credentialChange.isBefore(next)) {
+      next = credentialChange;
+    }
     Instant rotatedAt = Times.parse(status.secretRotatedAt);
     if (model.confidential() && model.rotationPeriod() != null && rotatedAt != null) {
       Instant rotation = rotatedAt.plus(model.rotationPeriod());

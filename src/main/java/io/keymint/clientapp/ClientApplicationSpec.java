@@ -16,12 +16,23 @@ import java.util.List;
     message = "serviceAccount needs a Confidential client")
 @ValidationRule(value = "!(has(self.type) && self.type == 'Public' && has(self.secret) && has(self.secret.rotation))",
     message = "secret.rotation needs a Confidential client")
+@ValidationRule(value = "!(has(self.type) && self.type == 'Public' && has(self.clientAuthentication)"
+    + " && self.clientAuthentication == 'PrivateKeyJwt')",
+    message = "PrivateKeyJwt needs a Confidential client")
+@ValidationRule(value = "!has(self.keyAlgorithm) || (has(self.clientAuthentication) && self.clientAuthentication == 'PrivateKeyJwt')",
+    message = "keyAlgorithm needs clientAuthentication: PrivateKeyJwt")
 @JsonIgnoreProperties(ignoreUnknown = true)
 public class ClientApplicationSpec {
 
   public enum Type { Confidential, Public }
 
   public enum DeletionPolicy { Delete, Retain }
+
+  /** How the client authenticates at the token endpoint. */
+  public enum ClientAuthentication { ClientSecret, PrivateKeyJwt }
+
+  /** The signing algorithm of a PrivateKeyJwt application's key pair. */
+  public enum KeyAlgorithm { ES256, RS256 }
 
   @JsonPropertyDescription("Keycloak realm; default: the operator's KEYMINT_KEYCLOAK_REALM. Immutable.")
   @Size(min = 1, max = 255)
@@ -37,6 +48,14 @@ public class ClientApplicationSpec {
 
   @JsonPropertyDescription("Confidential (default) or Public.")
   public Type type;
+
+  @JsonPropertyDescription("Confidential only. ClientSecret (default): a shared client secret. PrivateKeyJwt:"
+      + " Keymint generates a key pair, registers the public key with the client and writes the private key into"
+      + " the Secret (RFC 7523 client assertions); no client secret is usable.")
+  public ClientAuthentication clientAuthentication;
+
+  @JsonPropertyDescription("PrivateKeyJwt only: ES256 (default, EC P-256) or RS256 (RSA 2048).")
+  public KeyAlgorithm keyAlgorithm;
 
   @JsonPropertyDescription("Confidential only: the service account's roles (client_credentials grant).")
   public ServiceAccount serviceAccount;
@@ -102,11 +121,19 @@ public class ClientApplicationSpec {
     public SecretTemplate template;
   }
 
+  @JsonInclude(JsonInclude.Include.NON_NULL)
   @JsonIgnoreProperties(ignoreUnknown = true)
   public static class Rotation {
-    @JsonPropertyDescription("Regenerate the client secret this often, e.g. 720h. At least 10s.")
-    @Required
+    @JsonPropertyDescription("Regenerate the credential (client secret or key pair) this often, e.g. 720h. At"
+        + " least 10s. Optional: without it, only keymint.io/rotate-secret rotates.")
     @Pattern(Durations.PATTERN)
     public String period;
+
+    @JsonPropertyDescription("How long the previous credential stays accepted after a rotation; default 10m (half"
+        + " the period when that is shorter)."
+        + " PrivateKeyJwt: always. ClientSecret: only where the realm keeps a rotated secret (Keycloak's"
+        + " client-secret rotation policy); otherwise the old secret ends at once. Shorter than period.")
+    @Pattern(Durations.PATTERN)
+    public String gracePeriod;
   }
 }

@@ -15,7 +15,18 @@ public class ClientApplicationStatus extends KeymintStatus {
   public String issuerUrl;
   public String tokenUrl;
   public String secretName;
+  @JsonPropertyDescription("When the credential (client secret or key pair) was last rotated.")
   public String secretRotatedAt;
+  @JsonPropertyDescription("When Keycloak stops accepting the current client secret (a realm client-secret"
+      + " rotation policy with an expiration period); Keymint rotates at two thirds of its lifetime.")
+  public String secretExpiresAt;
+  @JsonPropertyDescription("PrivateKeyJwt: the id (kid) of the key in the Secret, the one to sign with.")
+  public String keyId;
+  @JsonPropertyDescription("PrivateKeyJwt: the id of the previous key, still accepted until previousCredentialExpiresAt.")
+  public String previousKeyId;
+  @JsonPropertyDescription("When the credential replaced by the last rotation stops (or stopped) being accepted;"
+      + " equal to secretRotatedAt when it ended at once.")
+  public String previousCredentialExpiresAt;
 
   @JsonPropertyDescription("Hash of the desired Keycloak client last applied; unchanged spec, no admin call.")
   public String clientHash;

@@ -16,6 +16,8 @@ import java.util.TreeMap;
  * @param grantTargetOwners    clientId -> uid of the Keymint resource that must own that client for
  *                             its roles in {@code clientRoles} to be granted (audience grants); a
  *                             client not named here is governed by KEYMINT_GRANTABLE_ROLES
+ * @param privateKeyJwt        the client authenticates with signed JWTs (authenticator client-jwt) against
+ *                             the key set kept on the client, not with its client secret
  */
 public record DesiredClient(
     String realm,
@@ -33,7 +35,19 @@ public record DesiredClient(
     List<String> defaultClientScopes,
     List<String> optionalClientScopes,
     OwnerMark owner,
-    SortedMap<String, String> grantTargetOwners) {
+    SortedMap<String, String> grantTargetOwners,
+    boolean privateKeyJwt) {
+
+  /** A client authenticating with its client secret. */
+  public DesiredClient(String realm, String clientId, String description, boolean publicClient, boolean standardFlow,
+      boolean directAccessGrants, List<String> redirectUris, List<String> webOrigins, Integer accessTokenLifespanSeconds,
+      SortedSet<String> definedRoles, SortedSet<String> realmRoles, SortedMap<String, SortedSet<String>> clientRoles,
+      List<String> defaultClientScopes, List<String> optionalClientScopes, OwnerMark owner,
+      SortedMap<String, String> grantTargetOwners) {
+    this(realm, clientId, description, publicClient, standardFlow, directAccessGrants, redirectUris, webOrigins,
+        accessTokenLifespanSeconds, definedRoles, realmRoles, clientRoles, defaultClientScopes, optionalClientScopes,
+        owner, grantTargetOwners, false);
+  }
 
   /** A client whose grants are governed by KEYMINT_GRANTABLE_ROLES alone (a ClientApplication's). */
   public DesiredClient(String realm, String clientId, String description, boolean publicClient, boolean standardFlow,
@@ -42,7 +56,7 @@ public record DesiredClient(
       List<String> defaultClientScopes, List<String> optionalClientScopes, OwnerMark owner) {
     this(realm, clientId, description, publicClient, standardFlow, directAccessGrants, redirectUris, webOrigins,
         accessTokenLifespanSeconds, definedRoles, realmRoles, clientRoles, defaultClientScopes, optionalClientScopes,
-        owner, new TreeMap<>());
+        owner, new TreeMap<>(), false);
   }
 
   /** Confidential clients always have a service account (client_credentials), holding only the listed roles. */

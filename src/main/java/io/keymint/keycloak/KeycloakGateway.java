@@ -4,7 +4,12 @@ import io.keymint.api.Reasons;
 import io.keymint.config.OperatorConfig;
 import io.keymint.kube.ReconcileException;
 import io.keymint.observe.KeymintMetrics;
+import com.nimbusds.jose.jwk.JWK;
+import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.util.JSONObjectUtils;
+import java.text.ParseException;
 import java.time.Duration;
+import java.time.Instant;
 import jakarta.ws.rs.client.Client;
 import jakarta.ws.rs.client.ClientRequestContext;
 import jakarta.ws.rs.client.ClientRequestFilter;
@@ -12,12 +17,14 @@ import jakarta.ws.rs.client.ClientResponseContext;
 import jakarta.ws.rs.client.ClientResponseFilter;
 import jakarta.ws.rs.core.Response;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -31,6 +38,7 @@ import org.keycloak.admin.client.resource.RealmResource;
 import org.keycloak.admin.client.spi.ResteasyClientClassicProvider;
 import org.keycloak.representations.idm.ClientRepresentation;
 import org.keycloak.representations.idm.ClientScopeRepresentation;
+import org.keycloak.representations.idm.CredentialRepresentation;
 import org.keycloak.representations.idm.RoleRepresentation;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,6 +60,13 @@ public final class KeycloakGateway implements AutoCloseable {
    */
   public static final String REALM_ROLE_GRANTS_ADMIN_ROLE = "manage-realm";
   static final String LIFESPAN_ATTRIBUTE = "access.token.lifespan";
+  /** Client attributes of private-key JWT authentication: the public key set kept on the client. */
+  static final String USE_JWKS_STRING = "use.jwks.string";
+  static final String JWKS_STRING = "jwks.string";
+  /** Client attribute of Keycloak's client-secret rotation policy: when the rotated (previous) secret expires. */
+  static final String ROTATED_SECRET_EXPIRATION = "client.secret.rotated.expiration.time";
+  /** Client attribute of Keycloak's client-secret rotation policy: when the current secret expires. */
+  static final String SECRET_EXPIRATION = "client.secret.expiration.time";
 
   private final String baseUrl;
   private final Client http;
@@ -191,9 +206,96 @@ public final class KeycloakGateway implements AutoCloseable {
     return admin.call("reading the client secret", () -> realmOf(realm).clients().get(uuid).getSecret().getValue());
   }
 
-  /** Regenerates the client secret: the old one stops working at once. */
+  /**
+   * Regenerates the client secret. The old one stops working at once, unless a client-secret rotation
+   * policy of the realm keeps it as the client's rotated secret ({@link #rotatedSecretExpiry}).
+   */
   public String regenerateSecret(String realm, String uuid) {
     return admin.call("regenerating the client secret", () -> realmOf(realm).clients().get(uuid).generateNewSecret().getValue());
+  }
+
+  /**
+   * When Keycloak stops accepting {@code previousSecret}, if it kept it as the client's rotated secret
+   * (a realm client policy with the {@code secret-rotation} executor, a preview feature of Keycloak 26);
+   * null when it did not, i.e. the previous secret ended at once.
+   */
+  public Instant rotatedSecretExpiry(String realm, String uuid, String previousSecret) {
+    ClientResource client = realmOf(realm).clients().get(uuid);
+    CredentialRepresentation rotated = admin.callOrNull("reading the rotated client secret", client::getClientRotatedSecret);
+    if (rotated == null || previousSecret == null || !previousSecret.equals(rotated.getValue())) {
+      return null;
+    }
+    ClientRepresentation rep = admin.call("reading client '" + uuid + "'", client::toRepresentation);
+    Instant expiry = epochSeconds(rep, ROTATED_SECRET_EXPIRATION);
+    return expiry == null ? Instant.MAX : expiry;
+  }
+
+  /**
+   * When Keycloak stops accepting the client's current secret: set where a client-secret rotation
+   * policy of the realm gives secrets an expiration period; null when it never expires.
+   */
+  public Instant secretExpiry(String realm, String uuid) {
+    ClientRepresentation rep = admin.call("reading client '" + uuid + "'", () -> realmOf(realm).clients().get(uuid).toRepresentation());
+    return epochSeconds(rep, SECRET_EXPIRATION);
+  }
+
+  /** A client attribute holding a time in epoch seconds; null when absent, not positive or not a number. */
+  private static Instant epochSeconds(ClientRepresentation rep, String attribute) {
+    String value = rep.getAttributes() == null ? null : rep.getAttributes().get(attribute);
+    try {
+      long seconds = value == null || value.isBlank() ? 0 : Long.parseLong(value.trim());
+      return seconds <= 0 ? null : Instant.ofEpochSecond(seconds);
+    } catch (NumberFormatException e) {
+      return null;
+    }
+  }
+
+  /** Ends the client's rotated (previous) secret now; none is success. */
+  public void deleteRotatedSecret(String realm, String uuid) {
+    admin.callOrNull("removing the rotated client secret", () -> {
+      realmOf(realm).clients().get(uuid).invalidateRotatedSecret();
+      return null;
+    });
+  }
+
+  /**
+   * The public keys registered on a private-key JWT client, by key id (kid), as JWK JSON. A key set
+   * that does not parse counts as empty: the next {@link #registerKeys} replaces it.
+   */
+  public Map<String, String> registeredKeys(String realm, String uuid) {
+    ClientRepresentation rep = admin.call("reading the keys of client '" + uuid + "'",
+        () -> realmOf(realm).clients().get(uuid).toRepresentation());
+    String jwks = rep.getAttributes() == null ? null : rep.getAttributes().get(JWKS_STRING);
+    Map<String, String> keys = new TreeMap<>();
+    if (jwks == null || jwks.isBlank()) {
+      return keys;
+    }
+    try {
+      for (JWK key : JWKSet.parse(jwks).getKeys()) {
+        if (key.getKeyID() != null && !key.isPrivate()) {
+          keys.put(key.getKeyID(), key.toJSONString());
+        }
+      }
+    } catch (ParseException e) {
+      log.warn("The key set of client {} in realm {} does not parse; Keymint replaces it", uuid, realm);
+    }
+    return keys;
+  }
+
+  /** Makes the client's key set exactly these public keys (JWK JSON); assertions signed by any of them are accepted. */
+  public void registerKeys(String realm, String uuid, Collection<String> publicJwks) {
+    List<Map<String, Object>> keys = new ArrayList<>();
+    for (String jwk : publicJwks) {
+      try {
+        keys.add(JWK.parse(jwk).toPublicJWK().toJSONObject());
+      } catch (ParseException e) {
+        throw new IllegalArgumentException("not a JWK");
+      }
+    }
+    ClientRepresentation change = new ClientRepresentation();
+    change.setId(uuid);
+    change.setAttributes(Map.of(USE_JWKS_STRING, "true", JWKS_STRING, JSONObjectUtils.toJSONString(Map.of("keys", keys))));
+    admin.run("registering the public keys of client '" + uuid + "'", () -> realmOf(realm).clients().get(uuid).update(change));
   }
 
   /** What {@link #deleteClient} did. */
@@ -240,7 +342,7 @@ public final class KeycloakGateway implements AutoCloseable {
     rep.setEnabled(true);
     rep.setProtocol("openid-connect");
     rep.setPublicClient(desired.publicClient());
-    rep.setClientAuthenticatorType("client-secret");
+    rep.setClientAuthenticatorType(desired.privateKeyJwt() ? "client-jwt" : "client-secret");
     rep.setServiceAccountsEnabled(desired.serviceAccount());
     rep.setStandardFlowEnabled(desired.standardFlow());
     rep.setDirectAccessGrantsEnabled(desired.directAccessGrants());
@@ -250,6 +352,15 @@ public final class KeycloakGateway implements AutoCloseable {
     rep.setWebOrigins(desired.webOrigins());
     Map<String, String> attributes = rep.getAttributes() == null ? new HashMap<>() : new HashMap<>(rep.getAttributes());
     attributes.putAll(desired.owner().attributes());
+    if (desired.privateKeyJwt()) {
+      attributes.put(USE_JWKS_STRING, "true"); // the key set itself: registerKeys
+    } else {
+      for (String keyAttribute : List.of(USE_JWKS_STRING, JWKS_STRING)) {
+        if (attributes.containsKey(keyAttribute)) {
+          attributes.put(keyAttribute, ""); // back to the client secret: the keys go
+        }
+      }
+    }
     if (desired.accessTokenLifespanSeconds() != null) {
       attributes.put(LIFESPAN_ATTRIBUTE, String.valueOf(desired.accessTokenLifespanSeconds()));
     } else if (attributes.containsKey(LIFESPAN_ATTRIBUTE)) {
@@ -265,6 +376,7 @@ public final class KeycloakGateway implements AutoCloseable {
 
   private static boolean sameClient(ClientRepresentation a, ClientRepresentation b) {
     return Objects.equals(a.getName(), b.getName())
+        && Objects.equals(a.getClientAuthenticatorType(), b.getClientAuthenticatorType())
         && Objects.equals(emptyToNull(a.getDescription()), emptyToNull(b.getDescription()))
         && Objects.equals(a.isEnabled(), b.isEnabled())
         && Objects.equals(a.isPublicClient(), b.isPublicClient())

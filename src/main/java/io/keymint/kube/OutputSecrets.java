@@ -188,6 +188,17 @@ public final class OutputSecrets {
    * patches it when it is {@code owner}'s, and reports SecretConflict when it is not.
    */
   public boolean apply(HasMetadata owner, Secret current, Secret desired) {
+    return apply(owner, current, desired, Set.of(), Set.of());
+  }
+
+  /**
+   * Like {@link #apply(HasMetadata, Secret, Secret)}, and removes the keys of {@code removableKeys} and
+   * the annotations of {@code removableAnnotations} that {@code desired} does not have (standard keys
+   * and bookkeeping of another mode of the resource, e.g. client_secret once a key pair replaced it).
+   */
+  public boolean apply(HasMetadata owner, Secret current, Secret desired, Set<String> removableKeys,
+      Set<String> removableAnnotations) {
+    desired = withRemovals(current, desired, removableKeys, removableAnnotations);
     if (matches(current, desired)) {
       return false;
     }
@@ -206,6 +217,34 @@ public final class OutputSecrets {
     patch(owner, current, withoutStaleTemplateKeys(current,
         new SecretBuilder(desired).editMetadata().withOwnerReferences(List.of()).endMetadata().build()));
     return true;
+  }
+
+  /**
+   * {@code desired} plus a merge patch's null for each removable key or annotation that {@code current}
+   * has and {@code desired} does not; {@code desired} itself when there is none.
+   */
+  static Secret withRemovals(Secret current, Secret desired, Set<String> removableKeys, Set<String> removableAnnotations) {
+    if (current == null) {
+      return desired;
+    }
+    Map<String, String> data = new TreeMap<>(desired.getData());
+    Map<String, String> annotations = new TreeMap<>(desired.getMetadata().getAnnotations());
+    boolean removals = false;
+    for (String key : removableKeys) {
+      if (current.getData() != null && current.getData().containsKey(key) && !data.containsKey(key)) {
+        data.put(key, null);
+        removals = true;
+      }
+    }
+    Map<String, String> currentAnnotations = current.getMetadata().getAnnotations();
+    for (String annotation : removableAnnotations) {
+      if (currentAnnotations != null && currentAnnotations.containsKey(annotation) && !annotations.containsKey(annotation)) {
+        annotations.put(annotation, null);
+        removals = true;
+      }
+    }
+    return !removals ? desired
+        : new SecretBuilder(desired).withData(data).editMetadata().withAnnotations(annotations).endMetadata().build();
   }
 
   /** The keys Keymint rendered from templates into this Secret (its own record of them). */

@@ -151,6 +151,10 @@ class ClientApplicationIT {
     assertThat(events("rotating")).as("a first Ready is no news: Events mark changes of state")
         .noneSatisfy(e -> assertThat(e.getReason()).isEqualTo("Provisioned"));
     assertThat(status.secretRotatedAt).isGreaterThanOrEqualTo(rotatedAt);
+    // no client-secret rotation policy in this realm: Keycloak kept no rotated secret, and status says so
+    assertThat(status.previousCredentialExpiresAt).isEqualTo(status.secretRotatedAt);
+    assertThat(status.condition(Condition.READY).message).contains("previous client secret ended at once");
+    assertThat(events("rotating")).anySatisfy(e -> assertThat(e.getMessage()).contains("keeps no rotated secret"));
   }
 
   @Test

@@ -191,6 +191,94 @@ class ClientApplicationModelTest {
         "would replace a standard key");
   }
 
+  @Test
+  void privateKeyJwtDefaultsToEs256AndATenMinuteGracePeriod() {
+    ClientApplicationSpec spec = new ClientApplicationSpec();
+    spec.clientAuthentication = ClientApplicationSpec.ClientAuthentication.PrivateKeyJwt;
+    ClientApplicationModel model = ClientApplicationModel.from(app(spec), CONFIG, POLICY);
+    assertThat(model.privateKeyJwt()).isTrue();
+    assertThat(model.client().privateKeyJwt()).isTrue();
+    assertThat(model.keyAlgorithm()).isEqualTo(ClientApplicationSpec.KeyAlgorithm.ES256);
+    assertThat(model.gracePeriod()).isEqualTo(java.time.Duration.ofMinutes(10));
+    assertThat(model.secretKeys()).containsExactlyInAnyOrder("client_id", "private_key", "key_id",
+        "token_endpoint_auth_method", "issuer_url", "token_url", "realm");
+    spec.keyAlgorithm = ClientApplicationSpec.KeyAlgorithm.RS256;
+    assertThat(ClientApplicationModel.from(app(spec), CONFIG, POLICY).keyAlgorithm())
+        .isEqualTo(ClientApplicationSpec.KeyAlgorithm.RS256);
+    assertThat(ClientApplicationModel.from(app(spec), CONFIG, POLICY).client().hash())
+        .as("switching the authenticator changes the client").isNotEqualTo(
+            ClientApplicationModel.from(app(new ClientApplicationSpec()), CONFIG, POLICY).client().hash());
+  }
+
+  @Test
+  void clientSecretApplicationsKeepTheirKeysAndHaveNoKeyAlgorithm() {
+    ClientApplicationModel model = ClientApplicationModel.from(app(new ClientApplicationSpec()), CONFIG, POLICY);
+    assertThat(model.privateKeyJwt()).isFalse();
+    assertThat(model.keyAlgorithm()).isNull();
+    assertThat(model.secretKeys()).containsExactlyInAnyOrder("client_id", "client_secret", "issuer_url", "token_url", "realm");
+    ClientApplicationSpec publicSpec = new ClientApplicationSpec();
+    publicSpec.type = ClientApplicationSpec.Type.Public;
+    assertThat(ClientApplicationModel.from(app(publicSpec), CONFIG, POLICY).secretKeys())
+        .containsExactlyInAnyOrder("client_id", "issuer_url", "token_url", "realm");
+  }
+
+  @Test
+  void gracePeriodIsOptionalAndShorterThanThePeriod() {
+    ClientApplicationSpec spec = new ClientApplicationSpec();
+    spec.secret = new ClientApplicationSpec.OutputSecret();
+    spec.secret.rotation = new ClientApplicationSpec.Rotation();
+    spec.secret.rotation.gracePeriod = "20s";
+    ClientApplicationModel model = ClientApplicationModel.from(app(spec), CONFIG, POLICY);
+    assertThat(model.rotationPeriod()).as("annotation-only rotation").isNull();
+    assertThat(model.gracePeriod()).isEqualTo(java.time.Duration.ofSeconds(20));
+    spec.secret.rotation.gracePeriod = "0s";
+    assertThat(ClientApplicationModel.from(app(spec), CONFIG, POLICY).gracePeriod()).isZero();
+    spec.secret.rotation.gracePeriod = null;
+    spec.secret.rotation.period = "10s";
+    assertThat(ClientApplicationModel.from(app(spec), CONFIG, POLICY).gracePeriod())
+        .as("the default, for a period shorter than 20m: half the period").isEqualTo(java.time.Duration.ofSeconds(5));
+    spec.secret.rotation.period = "720h";
+    assertThat(ClientApplicationModel.from(app(spec), CONFIG, POLICY).gracePeriod()).isEqualTo(java.time.Duration.ofMinutes(10));
+  }
+
+  @Test
+  void refusesPrivateKeyJwtOnPublicClientsAndMismatchedRotationSettings() {
+    assertRefused(s -> {
+      s.type = ClientApplicationSpec.Type.Public;
+      s.clientAuthentication = ClientApplicationSpec.ClientAuthentication.PrivateKeyJwt;
+    }, CONFIG, "InvalidSpec", "PrivateKeyJwt needs a Confidential client");
+    assertRefused(s -> s.keyAlgorithm = ClientApplicationSpec.KeyAlgorithm.RS256, CONFIG, "InvalidSpec",
+        "keyAlgorithm needs clientAuthentication: PrivateKeyJwt");
+    assertRefused(s -> {
+      s.secret = new ClientApplicationSpec.OutputSecret();
+      s.secret.rotation = new ClientApplicationSpec.Rotation();
+      s.secret.rotation.period = "1h";
+      s.secret.rotation.gracePeriod = "1h";
+    }, CONFIG, "InvalidSpec", "gracePeriod (1h) must be shorter than secret.rotation.period (1h)");
+    assertRefused(s -> {
+      s.secret = new ClientApplicationSpec.OutputSecret();
+      s.secret.rotation = new ClientApplicationSpec.Rotation();
+      s.secret.rotation.gracePeriod = "a while";
+    }, CONFIG, "InvalidSpec", "secret.rotation.gracePeriod");
+  }
+
+  @Test
+  void secretTemplatesOfAPrivateKeyJwtApplicationNameItsKeysNotAClientSecret() {
+    ClientApplicationSpec spec = new ClientApplicationSpec();
+    spec.clientAuthentication = ClientApplicationSpec.ClientAuthentication.PrivateKeyJwt;
+    spec.secret = templated("kid.txt", "{{key_id}}");
+    assertThat(ClientApplicationModel.from(app(spec), CONFIG, POLICY).secretTemplate().data).containsKey("kid.txt");
+    assertRefused(s -> {
+      s.clientAuthentication = ClientApplicationSpec.ClientAuthentication.PrivateKeyJwt;
+      s.secret = templated("basic", "{{client_id}}:{{client_secret}}");
+    }, CONFIG, "InvalidSpec", "the template names 'client_secret'");
+    assertRefused(s -> s.secret = templated("pem", "{{private_key}}"), CONFIG, "InvalidSpec", "'private_key'");
+    assertRefused(s -> {
+      s.clientAuthentication = ClientApplicationSpec.ClientAuthentication.PrivateKeyJwt;
+      s.secret = templated("key_id", "x");
+    }, CONFIG, "InvalidSpec", "would replace a standard key");
+  }
+
   private static ClientApplicationSpec.OutputSecret templated(String key, String template) {
     ClientApplicationSpec.OutputSecret secret = new ClientApplicationSpec.OutputSecret();
     secret.template = new io.keymint.api.SecretTemplate();

@@ -78,7 +78,27 @@ class CrdsTest {
     assertThat("5m").matches(duration);
     assertThat("1h30m").matches(duration);
     assertThat("5 minutes").doesNotMatch(duration);
-    assertThat(crd.at("spec.secret.rotation").path("required").toString()).contains("period");
+    assertThat(crd.at("spec.secret.rotation").path("required").isMissingNode())
+        .as("period is optional: a gracePeriod alone serves keymint.io/rotate-secret").isTrue();
+    assertThat("0s").matches(crd.at("spec.secret.rotation.gracePeriod").path("pattern").asText());
+    assertThat(crd.at("spec.clientAuthentication").path("enum").toString()).isEqualTo("[\"ClientSecret\",\"PrivateKeyJwt\"]");
+    assertThat(crd.at("spec.keyAlgorithm").path("enum").toString()).isEqualTo("[\"ES256\",\"RS256\"]");
+  }
+
+  @Test
+  void clientApplicationPrivateKeyJwtNeedsAConfidentialClientAndKeyAlgorithmNeedsPrivateKeyJwt() {
+    CrdSchema crd = CrdSchema.load("clientapplications");
+    assertThat(crd.violations("spec", yaml("{clientAuthentication: PrivateKeyJwt}"))).isEmpty();
+    assertThat(crd.violations("spec", yaml("{type: Confidential, clientAuthentication: PrivateKeyJwt, keyAlgorithm: RS256}")))
+        .isEmpty();
+    assertThat(crd.violations("spec", yaml("{type: Public, clientAuthentication: ClientSecret}"))).isEmpty();
+    assertThat(crd.violations("spec", yaml("{type: Public, clientAuthentication: PrivateKeyJwt}")))
+        .containsExactly("PrivateKeyJwt needs a Confidential client");
+    assertThat(crd.violations("spec", yaml("{keyAlgorithm: ES256}")))
+        .containsExactly("keyAlgorithm needs clientAuthentication: PrivateKeyJwt");
+    assertThat(crd.violations("spec", yaml("{clientAuthentication: ClientSecret, keyAlgorithm: RS256}")))
+        .containsExactly("keyAlgorithm needs clientAuthentication: PrivateKeyJwt");
+    assertThat(crd.violations("spec", yaml("{secret: {rotation: {gracePeriod: 30s}}}"))).isEmpty();
   }
 
   @Test

@@ -99,4 +99,23 @@ class OutputSecretsTest {
     Secret unchanged = OutputSecrets.desired(owner(), "s", Map.of("access_token", "t2"), authorization("Bearer {{access_token}}"));
     assertThat(OutputSecrets.withoutStaleTemplateKeys(current, unchanged)).isSameAs(unchanged);
   }
+
+  @Test
+  void keysAndBookkeepingOfAnotherModeAreRemovedAndNothingElse() {
+    Secret current = OutputSecrets.desired(owner(), "s", Map.of("client_id", "c", "client_secret", "s1"), null,
+        Map.of("keymint.io/previous-key-id", "k1", "note", "kept"));
+    current = new SecretBuilder(current).addToData("mine", "eA==").build();
+    Secret desired = OutputSecrets.desired(owner(), "s", Map.of("client_id", "c", "key_id", "k2"), null);
+    Secret changes = OutputSecrets.withRemovals(current, desired, java.util.Set.of("client_secret", "key_id", "mine2"),
+        java.util.Set.of("keymint.io/previous-key-id"));
+    assertThat(changes.getData()).containsEntry("client_secret", null).doesNotContainKey("mine")
+        .containsKey("key_id").doesNotContainKey("mine2");
+    assertThat(changes.getMetadata().getAnnotations()).containsEntry("keymint.io/previous-key-id", null)
+        .doesNotContainKey("note");
+    assertThat(OutputSecrets.matches(current, changes)).isFalse();
+    assertThat(OutputSecrets.withRemovals(null, desired, java.util.Set.of("client_secret"), java.util.Set.of()))
+        .isSameAs(desired);
+    assertThat(OutputSecrets.withRemovals(desired, desired, java.util.Set.of("client_secret"),
+        java.util.Set.of("keymint.io/previous-key-id"))).as("nothing to remove").isSameAs(desired);
+  }
 }

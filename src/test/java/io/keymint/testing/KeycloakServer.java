@@ -177,7 +177,10 @@ public final class KeycloakServer {
                   "--http-host=" + LOOPBACK,
                   "--http-port=" + httpPort,
                   "--http-management-port=" + managementPort,
-                  "--health-enabled=true")
+                  "--health-enabled=true",
+                  // Keycloak 26 keeps a rotated client secret only with this preview feature and a
+                  // realm client policy (ClientSecretGraceIT enables the policy in its own realm)
+                  "--features=client-secret-rotation")
               .directory(distDir.toFile())
               .redirectErrorStream(true)
               .redirectOutput(ProcessBuilder.Redirect.appendTo(LOG_FILE.toFile()));

@@ -167,6 +167,11 @@ public final class KeymintFixture implements AutoCloseable {
       if (SECRET_KEYS.contains(k)) {
         SECRETS_SEEN.add(v);
       }
+      if ("private_key".equals(k)) { // a PEM spans lines: each line of its body, and the body on one line
+        java.util.List<String> body = v.lines().filter(l -> !l.startsWith("-----")).toList();
+        SECRETS_SEEN.addAll(body);
+        SECRETS_SEEN.add(String.join("", body));
+      }
     });
     return data;
   }
