@@ -8,8 +8,12 @@ import static org.awaitility.Awaitility.await;
 import com.nimbusds.jose.jwk.JWKSet;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.keymint.api.Condition;
+import io.keymint.api.LocalObjectReference;
+import io.keymint.apptoken.AppToken;
+import io.keymint.apptoken.AppTokenSpec;
 import io.keymint.keycloak.KeycloakGateway;
 import io.keymint.keycloak.RolePolicy;
+import io.keymint.oauth.Jwt;
 import io.keymint.observe.KeymintMetrics;
 import io.keymint.testing.KeycloakExtension;
 import io.keymint.testing.KeymintFixture;
@@ -187,6 +191,35 @@ class PrivateKeyJwtApplicationIT {
       assertThat(e.getReason()).isEqualTo("SecretRotated");
       assertThat(e.getMessage()).contains("accepted until");
     });
+  }
+
+  @Test
+  void anAppTokenOnAPrivateKeyJwtApplicationSignsItsOwnAssertionsAcrossARotation() {
+    awaitReady(create("keyless", spec -> {
+      spec.clientAuthentication = ClientApplicationSpec.ClientAuthentication.PrivateKeyJwt;
+      spec.keyAlgorithm = ClientApplicationSpec.KeyAlgorithm.RS256;
+      spec.serviceAccount = new ClientApplicationSpec.ServiceAccount();
+      spec.serviceAccount.realmRoles = List.of("researcher");
+    }));
+    AppToken token = new AppToken();
+    token.getMetadata().setName("keyless");
+    token.getMetadata().setNamespace(namespace);
+    token.setSpec(new AppTokenSpec());
+    token.getSpec().clientApplicationRef = new LocalObjectReference("keyless");
+    keymint.create(token);
+    keymint.awaitStatus(AppToken.class, namespace, "keyless", AppToken::getStatus, ready("True", "TokenIssued"));
+    String first = keymint.secretData(namespace, "keyless-token").get("access_token");
+    Map<String, Object> claims = Jwt.claims(first);
+    assertThat(claims.get("azp")).isEqualTo(namespace + "-keyless");
+    assertThat(ClientApplicationIT.realmRoles(claims)).containsExactly("researcher");
+
+    // a new key in the application's Secret: the AppToken mints with it at once and stays Ready
+    String keyBefore = keymint.secretData(namespace, "keyless-client").get("key_id");
+    keymint.edit(ClientApplication.class, namespace, "keyless",
+        a -> a.getMetadata().getAnnotations().put("keymint.io/rotate-secret", "1"));
+    await().atMost(TIMEOUT).until(() -> !keyBefore.equals(keymint.secretData(namespace, "keyless-client").get("key_id")));
+    await().atMost(TIMEOUT).until(() -> !first.equals(keymint.secretData(namespace, "keyless-token").get("access_token")));
+    keymint.awaitStatus(AppToken.class, namespace, "keyless", AppToken::getStatus, ready("True", "TokenIssued"));
   }
 
   @Test
