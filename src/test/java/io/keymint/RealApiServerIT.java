@@ -15,7 +15,6 @@ import io.keymint.clientapp.ClientApplicationSpec;
 import io.keymint.oauth.Jwt;
 import io.keymint.testing.KeycloakExtension;
 import io.keymint.testing.KeymintFixture;
-import io.keymint.testing.LogCapture;
 import io.keymint.testing.TestRealm;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 import java.net.InetSocketAddress;
@@ -51,10 +50,7 @@ class RealApiServerIT {
 
   @AfterAll
   static void stop() {
-    if (keymint != null) {
-      keymint.close();
-    }
-    assertThat(LogCapture.linesContainingAny(KeymintFixture.SECRETS_SEEN)).as("log lines with a secret or token").isEmpty();
+    KeymintFixture.stopAndCheckLogs(keymint);
   }
 
   @BeforeEach

@@ -18,7 +18,6 @@ import io.keymint.clientapp.ClientApplicationSpec;
 import io.keymint.kube.RolloutRestart;
 import io.keymint.testing.KeycloakExtension;
 import io.keymint.testing.KeymintFixture;
-import io.keymint.testing.LogCapture;
 import io.keymint.testing.TcpProxy;
 import io.keymint.testing.TestRealm;
 import java.net.URI;
@@ -60,13 +59,10 @@ class AppTokenIT {
 
   @AfterAll
   static void stop() {
-    if (keymint != null) {
-      keymint.close();
-    }
     if (proxy != null) {
       proxy.close();
     }
-    assertThat(LogCapture.linesContainingAny(KeymintFixture.SECRETS_SEEN)).as("log lines with a secret or token").isEmpty();
+    KeymintFixture.stopAndCheckLogs(keymint);
   }
 
   @AfterEach

@@ -25,7 +25,6 @@ import io.keymint.clientapp.ClientApplicationSpec;
 import io.keymint.kube.RolloutRestart;
 import io.keymint.testing.KeycloakExtension;
 import io.keymint.testing.KeymintFixture;
-import io.keymint.testing.LogCapture;
 import io.keymint.testing.TestRealm;
 import java.time.Duration;
 import java.time.Instant;
@@ -64,10 +63,7 @@ class GentleRestartsIT {
 
   @AfterAll
   static void stop() {
-    if (keymint != null) {
-      keymint.close();
-    }
-    assertThat(LogCapture.linesContainingAny(KeymintFixture.SECRETS_SEEN)).as("log lines with a secret or token").isEmpty();
+    KeymintFixture.stopAndCheckLogs(keymint);
   }
 
   @BeforeEach

@@ -15,7 +15,6 @@ import io.keymint.clientapp.ClientApplicationSpec;
 import io.keymint.kube.OutputSecrets;
 import io.keymint.testing.KeycloakExtension;
 import io.keymint.testing.KeymintFixture;
-import io.keymint.testing.LogCapture;
 import io.keymint.testing.TestRealm;
 import java.util.Base64;
 import java.util.HashMap;
@@ -41,10 +40,7 @@ class SecretTemplatesIT {
 
   @AfterAll
   static void stop() {
-    if (keymint != null) {
-      keymint.close();
-    }
-    assertThat(LogCapture.linesContainingAny(KeymintFixture.SECRETS_SEEN)).as("log lines with a secret or token").isEmpty();
+    KeymintFixture.stopAndCheckLogs(keymint);
   }
 
   @BeforeEach

@@ -13,7 +13,6 @@ import io.keymint.keycloak.KeycloakGateway;
 import io.keymint.keycloak.RolePolicy;
 import io.keymint.testing.KeycloakExtension;
 import io.keymint.testing.KeymintFixture;
-import io.keymint.testing.LogCapture;
 import io.keymint.testing.TestRealm;
 import java.util.ArrayList;
 import java.util.List;
@@ -47,10 +46,7 @@ class ClientApplicationIT {
 
   @AfterAll
   static void stop() {
-    if (keymint != null) {
-      keymint.close();
-    }
-    assertThat(LogCapture.linesContainingAny(KeymintFixture.SECRETS_SEEN)).as("log lines with a secret").isEmpty();
+    KeymintFixture.stopAndCheckLogs(keymint);
   }
 
   @BeforeEach

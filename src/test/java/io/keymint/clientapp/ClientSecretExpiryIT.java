@@ -7,7 +7,6 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.keymint.testing.KeycloakExtension;
 import io.keymint.testing.KeymintFixture;
-import io.keymint.testing.LogCapture;
 import io.keymint.testing.TestRealm;
 import java.time.Duration;
 import java.time.Instant;
@@ -49,10 +48,7 @@ class ClientSecretExpiryIT {
 
   @AfterAll
   static void stop() {
-    if (keymint != null) {
-      keymint.close();
-    }
-    assertThat(LogCapture.linesContainingAny(KeymintFixture.SECRETS_SEEN)).as("log lines with a secret").isEmpty();
+    KeymintFixture.stopAndCheckLogs(keymint);
   }
 
   @Test

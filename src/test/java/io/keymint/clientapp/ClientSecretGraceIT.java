@@ -9,7 +9,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.keymint.api.Condition;
 import io.keymint.testing.KeycloakExtension;
 import io.keymint.testing.KeymintFixture;
-import io.keymint.testing.LogCapture;
 import io.keymint.testing.TestRealm;
 import java.time.Duration;
 import java.time.Instant;
@@ -43,10 +42,7 @@ class ClientSecretGraceIT {
 
   @AfterAll
   static void stop() {
-    if (keymint != null) {
-      keymint.close();
-    }
-    assertThat(LogCapture.linesContainingAny(KeymintFixture.SECRETS_SEEN)).as("log lines with a secret").isEmpty();
+    KeymintFixture.stopAndCheckLogs(keymint);
   }
 
   /** What a realm admin does (Realm settings, Client policies): a profile with the secret-rotation executor, applied to confidential clients. */

@@ -8,7 +8,6 @@ import static org.awaitility.Awaitility.await;
 import io.keymint.api.Condition;
 import io.keymint.testing.KeycloakExtension;
 import io.keymint.testing.KeymintFixture;
-import io.keymint.testing.LogCapture;
 import io.keymint.testing.TcpProxy;
 import io.keymint.testing.TestRealm;
 import java.net.URI;
@@ -44,13 +43,10 @@ class KeycloakOutageIT {
 
   @AfterAll
   static void stop() {
-    if (keymint != null) {
-      keymint.close();
-    }
     if (proxy != null) {
       proxy.close();
     }
-    assertThat(LogCapture.linesContainingAny(KeymintFixture.SECRETS_SEEN)).as("log lines with a secret").isEmpty();
+    KeymintFixture.stopAndCheckLogs(keymint);
   }
 
   @BeforeEach

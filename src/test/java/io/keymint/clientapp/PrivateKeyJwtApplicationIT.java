@@ -17,7 +17,6 @@ import io.keymint.oauth.Jwt;
 import io.keymint.observe.KeymintMetrics;
 import io.keymint.testing.KeycloakExtension;
 import io.keymint.testing.KeymintFixture;
-import io.keymint.testing.LogCapture;
 import io.keymint.testing.SignedAssertions;
 import io.keymint.testing.TestRealm;
 import java.time.Duration;
@@ -60,10 +59,7 @@ class PrivateKeyJwtApplicationIT {
 
   @AfterAll
   static void stop() {
-    if (keymint != null) {
-      keymint.close();
-    }
-    assertThat(LogCapture.linesContainingAny(KeymintFixture.SECRETS_SEEN)).as("log lines with a secret").isEmpty();
+    KeymintFixture.stopAndCheckLogs(keymint);
   }
 
   @BeforeEach

@@ -17,7 +17,6 @@ import io.keymint.platformtoken.PlatformToken;
 import io.keymint.platformtoken.PlatformTokenSpec;
 import io.keymint.testing.KeycloakExtension;
 import io.keymint.testing.KeymintFixture;
-import io.keymint.testing.LogCapture;
 import io.keymint.testing.TestKeys;
 import io.keymint.testing.TestRealm;
 import java.nio.charset.StandardCharsets;
@@ -54,10 +53,7 @@ class PrivateKeyJwtIT {
 
   @AfterAll
   static void stop() {
-    if (keymint != null) {
-      keymint.close();
-    }
-    assertThat(LogCapture.linesContainingAny(KeymintFixture.SECRETS_SEEN)).as("log lines with a key or token").isEmpty();
+    KeymintFixture.stopAndCheckLogs(keymint);
   }
 
   @BeforeEach

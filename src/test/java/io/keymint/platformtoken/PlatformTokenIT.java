@@ -16,7 +16,6 @@ import io.keymint.testing.IamStandIn;
 import io.keymint.testing.KeycloakExtension;
 import io.keymint.testing.KeymintFixture;
 import io.keymint.testing.KeycloakServer;
-import io.keymint.testing.LogCapture;
 import io.keymint.testing.TestRealm;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -53,10 +52,7 @@ class PlatformTokenIT {
 
   @AfterAll
   static void stop() {
-    if (keymint != null) {
-      keymint.close();
-    }
-    assertThat(LogCapture.linesContainingAny(KeymintFixture.SECRETS_SEEN)).as("log lines with a credential or token").isEmpty();
+    KeymintFixture.stopAndCheckLogs(keymint);
   }
 
   @AfterEach

@@ -76,10 +76,7 @@ class EndpointBoundaryIT {
 
   @AfterAll
   static void stop() {
-    if (keymint != null) {
-      keymint.close();
-    }
-    assertThat(LogCapture.linesContainingAny(KeymintFixture.SECRETS_SEEN)).as("log lines with a secret or token").isEmpty();
+    KeymintFixture.stopAndCheckLogs(keymint);
   }
 
   @BeforeEach

@@ -18,7 +18,6 @@ import io.keymint.kube.ReconcileException;
 import io.keymint.observe.KeymintMetrics;
 import io.keymint.testing.KeycloakExtension;
 import io.keymint.testing.KeymintFixture;
-import io.keymint.testing.LogCapture;
 import io.keymint.testing.TestRealm;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -63,10 +62,7 @@ class RoleBoundaryIT {
 
   @AfterAll
   static void stop() {
-    if (keymint != null) {
-      keymint.close();
-    }
-    assertThat(LogCapture.linesContainingAny(KeymintFixture.SECRETS_SEEN)).as("log lines with a secret or token").isEmpty();
+    KeymintFixture.stopAndCheckLogs(keymint);
   }
 
   @BeforeEach

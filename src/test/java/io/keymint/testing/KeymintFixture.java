@@ -176,6 +176,18 @@ public final class KeymintFixture implements AutoCloseable {
     return data;
   }
 
+  /**
+   * The end of an integration test class: stops Keymint (if it started) and checks that no log line
+   * of the run held a secret, key or token that a test saw.
+   */
+  public static void stopAndCheckLogs(KeymintFixture keymint) {
+    if (keymint != null) {
+      keymint.close();
+    }
+    org.assertj.core.api.Assertions.assertThat(LogCapture.linesContainingAny(SECRETS_SEEN))
+        .as("log lines with a secret, key or token").isEmpty();
+  }
+
   @Override
   public void close() {
     if (operator != null) {
