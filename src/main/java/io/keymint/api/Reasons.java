@@ -14,6 +14,8 @@ public final class Reasons {
   public static final String CLIENT_OWNED_ELSEWHERE = "ClientOwnedElsewhere";
   public static final String REALM_NOT_ALLOWED = "RealmNotAllowed";
   public static final String REALM_NOT_FOUND = "RealmNotFound";
+  /** A Keycloak client (or what Keymint was changing on it) was removed while Keymint worked on it: retried. */
+  public static final String CLIENT_NOT_FOUND = "ClientNotFound";
   public static final String ROLE_NOT_ALLOWED = "RoleNotAllowed";
   public static final String ROLE_NOT_FOUND = "RoleNotFound";
   public static final String CLIENT_SCOPE_NOT_FOUND = "ClientScopeNotFound";

@@ -19,15 +19,29 @@ final class AdminCalls {
     this.baseUrl = baseUrl;
   }
 
-  /** Runs one admin operation; every failure leaves as a {@link ReconcileException}. */
+  /**
+   * Runs one admin operation on something inside a realm (a client, its roles, secret or keys);
+   * every failure leaves as a {@link ReconcileException}. A 404 here means that the object was
+   * removed while Keymint worked on it (someone deleted the client): tried again, which creates it
+   * anew.
+   */
   <T> T call(String operation, Supplier<T> action) {
+    return call(operation, action, false);
+  }
+
+  /** Like {@link #call} for an operation on the realm itself (a lookup or listing): a 404 means the realm is missing. */
+  <T> T callOnRealm(String operation, Supplier<T> action) {
+    return call(operation, action, true);
+  }
+
+  private <T> T call(String operation, Supplier<T> action, boolean onRealm) {
     try {
       return action.get();
     } catch (WebApplicationException e) {
-      throw classify(operation, e.getResponse() == null ? 0 : e.getResponse().getStatus());
+      throw classify(operation, e.getResponse() == null ? 0 : e.getResponse().getStatus(), onRealm);
     } catch (ProcessingException e) {
       if (e.getCause() instanceof WebApplicationException w) { // the admin credential's own token request
-        throw classify(operation + " (obtaining Keymint's admin token)", w.getResponse().getStatus());
+        throw classify(operation + " (obtaining Keymint's admin token)", w.getResponse().getStatus(), onRealm);
       }
       throw ReconcileException.retryable(Reasons.IDENTITY_PROVIDER_UNAVAILABLE,
           "Keycloak at " + baseUrl + " is unreachable while " + operation + " (" + rootCause(e).getClass().getSimpleName() + ")");
@@ -53,15 +67,19 @@ final class AdminCalls {
     });
   }
 
-  private ReconcileException classify(String operation, int status) {
+  private ReconcileException classify(String operation, int status, boolean onRealm) {
     if (status == 401 || status == 403) {
       return ReconcileException.permanent(Reasons.FORBIDDEN, "Keycloak refused Keymint's admin credential while "
           + operation + " (HTTP " + status + "); its service account needs the realm-management roles "
           + String.join(", ", KeycloakGateway.REQUIRED_ADMIN_ROLES));
     }
-    if (status == 404) {
+    if (status == 404 && onRealm) {
       return ReconcileException.permanent(Reasons.REALM_NOT_FOUND, "Keycloak answered 404 while " + operation
           + ": does the realm exist?");
+    }
+    if (status == 404) {
+      return ReconcileException.retryable(Reasons.CLIENT_NOT_FOUND, "Keycloak answered 404 while " + operation
+          + ": it was removed meanwhile; trying again");
     }
     if (status == 409) {
       return ReconcileException.retryable(Reasons.IDENTITY_PROVIDER_UNAVAILABLE, "conflict while " + operation + " (HTTP 409)");

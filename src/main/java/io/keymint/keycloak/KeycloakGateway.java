@@ -330,7 +330,7 @@ public final class KeycloakGateway implements AutoCloseable {
   // --- the client ----------------------------------------------------------------------------
 
   static ClientRepresentation findClient(AdminCalls admin, RealmResource realm, String realmName, String clientId) {
-    List<ClientRepresentation> found = admin.call("looking up client '" + clientId + "' in realm '" + realmName + "'",
+    List<ClientRepresentation> found = admin.callOnRealm("looking up client '" + clientId + "' in realm '" + realmName + "'",
         () -> realm.clients().findByClientId(clientId));
     return found.stream().filter(c -> clientId.equals(c.getClientId())).findFirst().orElse(null);
   }
@@ -428,7 +428,7 @@ public final class KeycloakGateway implements AutoCloseable {
 
   private Map<String, String> resolveScopes(RealmResource realm, DesiredClient desired) {
     Map<String, String> ids = new HashMap<>();
-    admin.call("listing client scopes of realm '" + desired.realm() + "'", () -> realm.clientScopes().findAll())
+    admin.callOnRealm("listing client scopes of realm '" + desired.realm() + "'", () -> realm.clientScopes().findAll())
         .forEach(s -> ids.put(s.getName(), s.getId()));
     List<String> wanted = new ArrayList<>(nonNull(desired.defaultClientScopes()));
     wanted.addAll(nonNull(desired.optionalClientScopes()));
