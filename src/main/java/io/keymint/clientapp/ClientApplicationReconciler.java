@@ -98,6 +98,9 @@ public class ClientApplicationReconciler implements Reconciler<ClientApplication
         status.clientUuid = null;
         status.clientHash = null;
       }
+      if (Reasons.CLIENT_NOT_FOUND.equals(e.reason())) { // deleted in Keycloak meanwhile: the next attempt provisions it
+        status.clientHash = null;
+      }
       ReconcileResult failure = StatusUpdates.failure(status, e, now, STALLED_RECHECK);
       outcome = failure.outcome();
       next = failure.next();
