@@ -43,12 +43,12 @@ class DemoIT {
 
       // every sample resource Ready, in the API and in the table; nothing skipped
       List<Applied> samples = Sample.load(SAMPLES).stream().filter(Sample::isKeymint).map(Applied::of).toList();
-      assertThat(samples).hasSize(14);
+      assertThat(samples).hasSize(16);
       for (Applied resource : samples) {
         assertThat(resource.ready(demo.api())).as(resource + " Ready in the API").isTrue();
         assertThat(output).containsPattern("(?m)^  " + resource.kind() + " +" + resource.name() + " +True/");
       }
-      assertThat(output).containsPattern("(?m)^Done +in \\d+ s: 14 of 14 resources Ready, none skipped; 3 of 3 live steps")
+      assertThat(output).containsPattern("(?m)^Done +in \\d+ s: 16 of 16 resources Ready, none skipped; 3 of 3 live steps")
           .doesNotContainPattern("(?im)^\\s*(skipped|NOT |FAILED)");
 
       // one AppToken refreshed on schedule: its token now expires later than the one in the table
