@@ -115,7 +115,7 @@ class RealApiServerIT {
       token.getSpec().audience.roles = List.of("read");
       keymint.create(token);
     }
-    List<String> everyone = List.of(namespace + "-one", namespace + "-two", namespace + "-three");
+    List<String> everyone = List.of(namespace + ".one", namespace + ".two", namespace + ".three");
     for (String name : List.of("first", "second")) {
       await().atMost(TIMEOUT).pollInterval(Duration.ofMillis(100)).until(() -> {
         AppToken token = keymint.get(AppToken.class, namespace, name);

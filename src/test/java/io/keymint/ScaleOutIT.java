@@ -73,7 +73,7 @@ class ScaleOutIT {
             other.keycloak().adminRequestCount());
         assertThat(keymint.get(ClientApplication.class, nobodys, "app").getStatus())
             .as("a namespace no deployment watches is left alone").isNull();
-        assertThat(realm.countClients(nobodys + "-app")).isZero();
+        assertThat(realm.countClients(nobodys + ".app")).isZero();
       }
     }
   }

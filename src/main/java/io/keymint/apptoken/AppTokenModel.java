@@ -1,6 +1,7 @@
 package io.keymint.apptoken;
 
 import io.keymint.api.AuthMethod;
+import io.keymint.api.ClientIds;
 import io.keymint.api.Reasons;
 import io.keymint.kube.ReconcileException;
 import io.keymint.token.TokenSpecs;
@@ -104,7 +105,11 @@ public record AppTokenModel(Source source, String secretName, URI tokenUrl, Auth
 
   /** The dedicated Keycloak client of an audience-mode AppToken. */
   public static String dedicatedClientId(AppToken token) {
-    return token.getMetadata().getNamespace() + "-" + token.getMetadata().getName() + "-token";
+    String namespace = token.getMetadata().getNamespace();
+    String name = token.getMetadata().getName();
+    String legacy = ClientIds.legacyAppToken(namespace, name);
+    boolean kept = token.getStatus() != null && legacy.equals(token.getStatus().clientId); // made before the rules; the mark decides
+    return kept ? legacy : ClientIds.appToken(namespace, name);
   }
 
   /** Audience mode: the requested roles this application defines. */

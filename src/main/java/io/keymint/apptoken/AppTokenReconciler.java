@@ -20,6 +20,7 @@ import io.keymint.clientapp.ClientApplicationModel;
 import io.keymint.config.OperatorConfig;
 import io.keymint.keycloak.DesiredClient;
 import io.keymint.keycloak.KeycloakGateway;
+import io.keymint.keycloak.OwnedClient;
 import io.keymint.keycloak.OwnerMark;
 import io.keymint.kube.Backoff;
 import io.keymint.kube.Caches;
@@ -150,22 +151,26 @@ public class AppTokenReconciler extends TokenReconciler<AppToken, AppTokenStatus
     return new TokenSource(hash, () -> {
       // Keycloak is written only here, when a token is minted: the dedicated client and its grants
       // follow the audience, and a rotation asked for is answered once (recorded on the token Secret).
+      // Every call on the client goes to one verified now: made or found by ensureClient, or the one status
+      // names once Keycloak showed it carries this AppToken's mark (status is a tenant-writable record).
       Instant lastSync = Times.parse(status.lastSyncTime);
-      if (status.clientUuid == null || !desired.hash().equals(status.clientHash) || lastSync == null
-          || !now.isBefore(lastSync.plus(config.resyncInterval()))) {
-        status.clientUuid = keycloak.ensureClient(desired);
+      boolean syncDue = status.clientUuid == null || !desired.hash().equals(status.clientHash) || lastSync == null
+          || lastSync.isAfter(now) || !now.isBefore(lastSync.plus(config.resyncInterval()));
+      OwnedClient client = syncDue ? keycloak.ensureClient(desired) : keycloak.ownedClient(desired, status.clientUuid);
+      status.clientUuid = client.uuid();
+      if (syncDue) {
         status.clientHash = desired.hash();
         status.lastSyncTime = Times.format(now);
       }
       status.clientId = clientId; // named only now that Keycloak showed our mark on it
       status.matchedApplications = audience.names();
       if (rotation != null && !rotation.equals(rotationAnswered) && tokenSecret != null) {
-        keycloak.regenerateSecret(realm, status.clientUuid);
+        keycloak.regenerateSecret(client);
         log.info("AppToken {}/{}: rotated the secret of client {}", token.getMetadata().getNamespace(),
             token.getMetadata().getName(), clientId);
       }
       return tokens.request(TokenRequest.clientCredentials(URI.create(keycloak.tokenUrl(realm)),
-          ClientAuthentication.secret(clientId, keycloak.readSecret(realm, status.clientUuid), AuthMethod.ClientSecretBasic),
+          ClientAuthentication.secret(clientId, keycloak.readSecret(client), AuthMethod.ClientSecretBasic),
           model.scope()));
     }, rotation == null ? Map.of() : Map.of(Labels.ROTATION_ANSWERED, rotation));
   }

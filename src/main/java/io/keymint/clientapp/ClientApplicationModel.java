@@ -1,5 +1,6 @@
 package io.keymint.clientapp;
 
+import io.keymint.api.ClientIds;
 import io.keymint.api.Durations;
 import io.keymint.api.Reasons;
 import io.keymint.api.SecretTemplate;
@@ -32,7 +33,8 @@ public record ClientApplicationModel(
     Duration rotationPeriod,
     Duration gracePeriod,
     KeyAlgorithm keyAlgorithm,
-    boolean retain) {
+    boolean retain,
+    boolean keptClientId) {
 
   static final Duration MIN_ROTATION_PERIOD = Duration.ofSeconds(10);
   static final Duration DEFAULT_GRACE_PERIOD = Duration.ofMinutes(10);
@@ -78,7 +80,21 @@ public record ClientApplicationModel(
     return client.clientId();
   }
 
+  /**
+   * The model, trusting a clientId kept from before the clientId rules ({@link #keptClientId()}) until
+   * Keycloak is asked: status only names it, the client's ownership mark must then prove it.
+   */
   public static ClientApplicationModel from(ClientApplication app, OperatorConfig config, RolePolicy policy) {
+    return from(app, config, policy, true);
+  }
+
+  /**
+   * @param keepClientId whether a clientId the status names from before the clientId rules (the old
+   *                     default, or a chosen one outside KEYMINT_CLIENT_ID_PATTERN) may stand; false
+   *                     once Keycloak showed no client of that id with this resource's mark
+   */
+  public static ClientApplicationModel from(ClientApplication app, OperatorConfig config, RolePolicy policy,
+      boolean keepClientId) {
     ClientApplicationSpec spec = app.getSpec() == null ? new ClientApplicationSpec() : app.getSpec();
     if (config.keycloak() == null) {
       throw ReconcileException.permanent(Reasons.KEYCLOAK_NOT_CONFIGURED,
@@ -89,6 +105,15 @@ public record ClientApplicationModel(
       throw ReconcileException.permanent(Reasons.REALM_NOT_ALLOWED, "realm '" + realm + "' is not allowed"
           + (config.allowedRealms().isEmpty() ? " (only the default realm '" + config.keycloak().realm() + "')"
               : " (KEYMINT_ALLOWED_REALMS: " + String.join(", ", config.allowedRealms()) + ")"));
+    }
+    String clientId = keepClientId ? clientIdOf(app) : newClientIdOf(app);
+    String namespace = app.getMetadata().getNamespace();
+    boolean outsidePattern = spec.clientId != null && !ClientIds.allowed(config.clientIdPatterns(), namespace, spec.clientId);
+    boolean keptClientId = keepClientId && app.getStatus() != null && clientId.equals(app.getStatus().clientId)
+        && (outsidePattern || !clientId.equals(newClientIdOf(app)));
+    if (outsidePattern && !keptClientId) {
+      throw invalid("spec.clientId '" + spec.clientId + "' is not allowed in namespace '" + namespace + "' ("
+          + ClientIds.PATTERN_SETTING + ": " + ClientIds.describe(config.clientIdPatterns(), namespace) + ")");
     }
     boolean publicClient = spec.type == ClientApplicationSpec.Type.Public;
     if (publicClient && spec.serviceAccount != null) {
@@ -167,13 +192,13 @@ public record ClientApplicationModel(
     ClientApplicationSpec.Flows flows = spec.flows == null ? new ClientApplicationSpec.Flows() : spec.flows;
     OwnerMark owner = new OwnerMark(app.getMetadata().getUid(), ClientApplication.KIND,
         app.getMetadata().getNamespace(), app.getMetadata().getName());
-    DesiredClient client = new DesiredClient(realm, clientIdOf(app), spec.description, publicClient,
+    DesiredClient client = new DesiredClient(realm, clientId, spec.description, publicClient,
         Boolean.TRUE.equals(flows.standard), Boolean.TRUE.equals(flows.directAccessGrants),
         sorted(spec.redirectUris), sorted(spec.webOrigins), lifespan, new TreeSet<>(nonNull(spec.roles)),
         realmRoles, clientRoles, emptyToNull(spec.defaultClientScopes), emptyToNull(spec.optionalClientScopes), owner,
         new TreeMap<>(), privateKeyJwt);
     return new ClientApplicationModel(client, secretNameOf(app), template, rotation, grace, keyAlgorithm,
-        spec.deletionPolicy == ClientApplicationSpec.DeletionPolicy.Retain);
+        spec.deletionPolicy == ClientApplicationSpec.DeletionPolicy.Retain, keptClientId);
   }
 
   public static String realmOf(ClientApplication app, OperatorConfig config) {
@@ -181,9 +206,22 @@ public record ClientApplicationModel(
     return realm != null ? realm : config.keycloak() == null ? null : config.keycloak().realm();
   }
 
+  /**
+   * The application's clientId: its own choice, else the default. A client made before the clientId
+   * rules keeps its id: the old default, or a chosen id outside KEYMINT_CLIENT_ID_PATTERN, when the
+   * status names it. That id only finds the client: every Keycloak call checks the ownership mark.
+   */
   public static String clientIdOf(ClientApplication app) {
-    String clientId = app.getSpec() == null ? null : app.getSpec().clientId;
-    return clientId != null ? clientId : app.getMetadata().getNamespace() + "-" + app.getMetadata().getName();
+    String kept = app.getStatus() == null ? null : app.getStatus().clientId;
+    String chosen = app.getSpec() == null ? null : app.getSpec().clientId;
+    String legacy = ClientIds.legacyApplication(app.getMetadata().getNamespace(), app.getMetadata().getName());
+    return chosen != null ? chosen : legacy.equals(kept) ? legacy : newClientIdOf(app);
+  }
+
+  /** The clientId as the rules give it today: the chosen one, else the default. */
+  private static String newClientIdOf(ClientApplication app) {
+    String chosen = app.getSpec() == null ? null : app.getSpec().clientId;
+    return chosen != null ? chosen : ClientIds.application(app.getMetadata().getNamespace(), app.getMetadata().getName());
   }
 
   public static String secretNameOf(ClientApplication app) {

@@ -13,6 +13,7 @@ import io.keymint.api.Labels;
 import io.keymint.api.Reasons;
 import io.keymint.config.OperatorConfig;
 import io.keymint.keycloak.KeycloakGateway;
+import io.keymint.keycloak.OwnedClient;
 import io.keymint.keycloak.OwnerMark;
 import io.keymint.keycloak.RolePolicy;
 import io.keymint.kube.Backoff;
@@ -31,6 +32,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -84,7 +86,12 @@ public class ClientApplicationReconciler implements Reconciler<ClientApplication
     try {
       ClientApplicationModel model = ClientApplicationModel.from(app, config, rolePolicy);
       requireSameClient(status, model);
-      next = provision(app, model, context, now);
+      boolean clientCurrent = status.clientUuid != null && model.client().hash().equals(status.clientHash)
+          && !driftCheckDue(status, now);
+      if (!clientCurrent && model.keptClientId() && !keycloak.owns(model.realm(), model.clientId(), model.client().owner())) {
+        model = ClientApplicationModel.from(app, config, rolePolicy, false); // the status named a client that is not ours
+      }
+      next = provision(app, model, clientCurrent, context, now);
       status.secretName = model.secretName();
       status.issuerUrl = keycloak.issuerUrl(model.realm());
       status.tokenUrl = keycloak.tokenUrl(model.realm());
@@ -161,16 +168,18 @@ public class ClientApplicationReconciler implements Reconciler<ClientApplication
     }
   }
 
-  /** Brings Keycloak and the output Secret in line; returns when to look again. */
-  private Duration provision(ClientApplication app, ClientApplicationModel model, Context<ClientApplication> context,
-      Instant now) {
+  /**
+   * Brings Keycloak and the output Secret in line; returns when to look again. Every Keycloak call on
+   * the client goes to a client verified in this reconcile: the one {@code ensureClient} made or
+   * found, or the one status names once Keycloak showed it carries our mark.
+   */
+  private Duration provision(ClientApplication app, ClientApplicationModel model, boolean clientCurrent,
+      Context<ClientApplication> context, Instant now) {
     ClientApplicationStatus status = app.getStatus();
     OutputSecrets secrets = OutputSecrets.of(context);
     Secret cached = context.getSecondaryResources(Secret.class).stream()
         .filter(s -> model.secretName().equals(s.getMetadata().getName())).findFirst().orElse(null);
     Secret current = secrets.requireWritable(app, model.secretName(), cached);
-    boolean clientCurrent = status.clientUuid != null && model.client().hash().equals(status.clientHash)
-        && !driftCheckDue(status, now);
 
     // Which rotation was answered, when, and the previous credential are recorded on the Secret next to
     // the credential itself. A rotation, a new key or the end of a grace period is decided from the
@@ -184,8 +193,13 @@ public class ClientApplicationReconciler implements Reconciler<ClientApplication
       rotation = rotation(model, status, view, rotationRequest, now);
     }
 
-    if (!clientCurrent) {
-      status.clientUuid = keycloak.ensureClient(model.client()); // verifies our ownership mark
+    Supplier<OwnedClient> client;
+    if (clientCurrent) {
+      client = verifiedOnFirstUse(model, status);
+    } else {
+      OwnedClient ensured = keycloak.ensureClient(model.client()); // verifies our ownership mark
+      client = () -> ensured;
+      status.clientUuid = ensured.uuid();
       status.clientHash = model.client().hash();
       status.lastSyncTime = Times.format(now);
     }
@@ -194,8 +208,9 @@ public class ClientApplicationReconciler implements Reconciler<ClientApplication
     Instant rotatedAt = latest(Times.parse(view.annotation(ROTATED_AT)), Times.parse(status.secretRotatedAt));
     status.secretRotatedAt = model.confidential() ? Times.format(rotatedAt == null ? now : rotatedAt) : null;
     Credential credential = !model.confidential() ? Credentials.none(status)
-        : model.privateKeyJwt() ? credentials.keyPair(context.getClient(), app, model, status, view, rotation, !clientCurrent, now)
-        : credentials.clientSecret(context.getClient(), app, model, status, view, rotation, !clientCurrent, now);
+        : model.privateKeyJwt() ? credentials.keyPair(context.getClient(), app, model, client, status, view, rotation,
+            !clientCurrent, now)
+        : credentials.clientSecret(context.getClient(), app, model, client, status, view, rotation, !clientCurrent, now);
     status.lastRotationRequest = rotationRequest;
 
     Map<String, String> data = new LinkedHashMap<>();
@@ -247,9 +262,25 @@ public class ClientApplicationReconciler implements Reconciler<ClientApplication
     return new Credentials.Rotation(requested && model.confidential(), due);
   }
 
+  /**
+   * The client that status names, verified in Keycloak when first needed (one read), else found and
+   * synced anew; an unchanged application that needs no Keycloak call makes none.
+   */
+  private Supplier<OwnedClient> verifiedOnFirstUse(ClientApplicationModel model, ClientApplicationStatus status) {
+    OwnedClient[] verified = new OwnedClient[1];
+    return () -> {
+      if (verified[0] == null) {
+        verified[0] = keycloak.ownedClient(model.client(), status.clientUuid);
+        status.clientUuid = verified[0].uuid();
+      }
+      return verified[0];
+    };
+  }
+
+  /** A last sync in the future (status a tenant wrote) does not postpone the drift check. */
   private boolean driftCheckDue(ClientApplicationStatus status, Instant now) {
     Instant last = Times.parse(status.lastSyncTime);
-    return last == null || !now.isBefore(last.plus(config.resyncInterval()));
+    return last == null || last.isAfter(now) || !now.isBefore(last.plus(config.resyncInterval()));
   }
 
   private static Instant latest(Instant a, Instant b) {
@@ -276,9 +307,10 @@ public class ClientApplicationReconciler implements Reconciler<ClientApplication
   public DeleteControl cleanup(ClientApplication app, Context<ClientApplication> context) {
     ClientApplicationStatus status = app.getStatus();
     boolean retain = app.getSpec() != null && app.getSpec().deletionPolicy == ClientApplicationSpec.DeletionPolicy.Retain;
-    // Delete what was provisioned (status), else what would have been; a client never created needs nothing.
+    // Delete the application's client wherever status says it was provisioned, else where it would have been;
+    // the client's ownership mark decides, so a status naming someone else's client deletes nothing.
     String realm = status != null && status.realm != null ? status.realm : ClientApplicationModel.realmOf(app, config);
-    String clientId = status != null && status.clientId != null ? status.clientId : ClientApplicationModel.clientIdOf(app);
+    String clientId = ClientApplicationModel.clientIdOf(app);
     if (retain || keycloak == null || realm == null) {
       return DeleteControl.defaultDelete();
     }

@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.keymint.clientapp.ClientApplicationSpec.KeyAlgorithm;
 import io.keymint.keycloak.KeycloakGateway;
+import io.keymint.keycloak.OwnedClient;
 import io.keymint.kube.Events;
 import io.keymint.kube.Times;
 import java.time.Instant;
@@ -11,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -102,15 +104,15 @@ final class Credentials {
    * is changed here, before the caller writes the Secret: a new public key is registered before its
    * private key reaches the Secret, and an old one leaves only after its grace period.
    */
-  Credential keyPair(KubernetesClient kube, HasMetadata app, ClientApplicationModel model, ClientApplicationStatus status,
-      SecretView view, Rotation rotation, boolean checkKeycloak, Instant now) {
+  Credential keyPair(KubernetesClient kube, HasMetadata app, ClientApplicationModel model, Supplier<OwnedClient> client,
+      ClientApplicationStatus status, SecretView view, Rotation rotation, boolean checkKeycloak, Instant now) {
     String secretKeyId = view.data().get(ClientApplicationModel.KEY_ID);
     Instant previousEnd = Times.parse(view.annotation(PREVIOUS_EXPIRES_AT));
     if (!checkKeycloak && keyPairSettled(model, view, rotation, now)) {
       return keyPairCredential(status, view.data().get(ClientApplicationModel.PRIVATE_KEY), secretKeyId,
           model.keyAlgorithm(), view.annotation(PREVIOUS_KEY_ID), previousEnd);
     }
-    Map<String, String> registered = keycloak.registeredKeys(model.realm(), status.clientUuid);
+    Map<String, String> registered = keycloak.registeredKeys(client.get());
     KeyRotation.State state = new KeyRotation.State(secretKeyId, algorithm(view), view.annotation(PREVIOUS_KEY_ID),
         previousEnd, registered.keySet());
     KeyRotation.Plan plan = KeyRotation.plan(state, model.keyAlgorithm(), rotation.requested(), rotation.due(),
@@ -122,7 +124,7 @@ final class Credentials {
       if (generated != null) {
         keys.put(generated.keyId(), generated.publicJwk());
       }
-      keycloak.registerKeys(model.realm(), status.clientUuid, keys.values());
+      keycloak.registerKeys(client.get(), keys.values());
       log.info("Registered keys {} on client {} (removed {})", keys.keySet(), model.clientId(),
           registered.keySet().stream().filter(k -> !keys.containsKey(k)).toList());
     }
@@ -167,11 +169,10 @@ final class Credentials {
    * The client secret: regenerated when a rotation is asked for or due (the previous one kept for the
    * grace period where the realm keeps rotated secrets), else the Secret's own, else Keycloak's.
    */
-  Credential clientSecret(KubernetesClient kube, HasMetadata app, ClientApplicationModel model,
+  Credential clientSecret(KubernetesClient kube, HasMetadata app, ClientApplicationModel model, Supplier<OwnedClient> client,
       ClientApplicationStatus status, SecretView view, Rotation rotation, boolean checkKeycloak, Instant now) {
     status.keyId = null;
     status.previousKeyId = null;
-    String uuid = status.clientUuid;
     Instant previousEnd = Times.parse(view.annotation(PREVIOUS_EXPIRES_AT));
     boolean held = "true".equals(view.annotation(PREVIOUS_SECRET_HELD));
     String secret;
@@ -180,8 +181,8 @@ final class Credentials {
     if (rotation.any() || fromKeyPair) {
       String why = rotation.any() ? rotation.describe() : "clientAuthentication changed";
       String previous = view.data().get(ClientApplicationModel.CLIENT_SECRET);
-      secret = keycloak.regenerateSecret(model.realm(), uuid);
-      Instant keptUntil = previous == null ? null : keycloak.rotatedSecretExpiry(model.realm(), uuid, previous);
+      secret = keycloak.regenerateSecret(client.get());
+      Instant keptUntil = previous == null ? null : keycloak.rotatedSecretExpiry(client.get(), previous);
       previousEnd = SecretGrace.previousEnd(now, model.gracePeriod(), keptUntil);
       held = SecretGrace.removedByKeymint(keptUntil, previousEnd);
       status.secretRotatedAt = Times.format(now);
@@ -193,17 +194,17 @@ final class Credentials {
               : "the old one is accepted until " + Times.format(previousEnd)), now);
     } else {
       if (SecretGrace.removalDue(held, previousEnd, now)) {
-        keycloak.deleteRotatedSecret(model.realm(), uuid);
+        keycloak.deleteRotatedSecret(client.get());
         log.info("Removed the previous client secret of {}: its grace period ended", model.clientId());
         held = false;
       }
       String kept = view.data().get(ClientApplicationModel.CLIENT_SECRET);
-      secret = kept != null && !checkKeycloak ? kept : keycloak.readSecret(model.realm(), uuid);
+      secret = kept != null && !checkKeycloak ? kept : keycloak.readSecret(client.get());
     }
     // Keycloak's expiry of the current secret, looked up whenever Keymint asked Keycloak for the secret
     boolean regenerated = rotation.any() || fromKeyPair;
     Instant expiresAt = regenerated || checkKeycloak || view.data().isEmpty()
-        ? keycloak.secretExpiry(model.realm(), uuid) : Times.parse(view.annotation(SECRET_EXPIRES_AT));
+        ? keycloak.secretExpiry(client.get()) : Times.parse(view.annotation(SECRET_EXPIRES_AT));
     if (regenerated && expiresAt != null && !expiresAt.isAfter(now)) {
       expiresAt = null; // a stale expiry (e.g. a policy since removed) must not make every reconcile rotate
     }

@@ -1,6 +1,7 @@
 package io.keymint.config;
 
 import io.keymint.api.Durations;
+import io.keymint.api.ClientIds;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -31,7 +32,8 @@ public record OperatorConfig(
     List<String> redirectUriHosts,
     List<String> allowedClientScopes,
     String leaderElectionNamespace,
-    Duration rolloutMinInterval) {
+    Duration rolloutMinInterval,
+    List<String> clientIdPatterns) {
 
   /** Keycloak's built-in client scopes: the default of KEYMINT_ALLOWED_CLIENT_SCOPES. */
   public static final List<String> BUILT_IN_CLIENT_SCOPES = List.of("basic", "profile", "email", "roles",
@@ -145,11 +147,20 @@ public record OperatorConfig(
     }
     List<String> clientScopes = settings.list("KEYMINT_ALLOWED_CLIENT_SCOPES");
     Duration rolloutMinInterval = settings.duration("KEYMINT_ROLLOUT_MIN_INTERVAL", Duration.ofMinutes(1));
+    List<String> clientIdPatterns = settings.list(ClientIds.PATTERN_SETTING);
+    for (String pattern : clientIdPatterns) {
+      if (!ClientIds.wellFormed(pattern)) {
+        throw new ConfigException(ClientIds.PATTERN_SETTING + ": '" + pattern + "' is not a pattern like "
+            + ClientIds.DEFAULT_PATTERNS.get(0) + " (* is any characters, " + ClientIds.NAMESPACE_PLACEHOLDER
+            + " the resource's namespace)");
+      }
+    }
     return new OperatorConfig(keycloak, settings.list("KEYMINT_ALLOWED_REALMS"), grantable,
         settings.list("KEYMINT_TOKEN_URL_HOSTS"), allowHttp, settings.list("KEYMINT_WATCH_NAMESPACES"),
         settings.bool("KEYMINT_LEADER_ELECTION"), port, resync, redirectUriHosts,
         clientScopes.isEmpty() ? BUILT_IN_CLIENT_SCOPES : clientScopes,
-        settings.get("KEYMINT_LEADER_ELECTION_NAMESPACE"), rolloutMinInterval);
+        settings.get("KEYMINT_LEADER_ELECTION_NAMESPACE"), rolloutMinInterval,
+        clientIdPatterns.isEmpty() ? ClientIds.DEFAULT_PATTERNS : clientIdPatterns);
   }
 
   /** The realms ClientApplications may use: the allow list, or only the default realm. */

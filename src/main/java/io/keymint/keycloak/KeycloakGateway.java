@@ -134,9 +134,9 @@ public final class KeycloakGateway implements AutoCloseable {
    * that needs Keycloak's answer (the client's owner, composite roles, roles of another
    * namespace's client) is checked before anything is written.
    *
-   * @return Keycloak's id (uuid) of the client
+   * @return the client, verified: it carries the desired owner's mark
    */
-  public String ensureClient(DesiredClient desired) {
+  public OwnedClient ensureClient(DesiredClient desired) {
     RealmResource realm = realmOf(desired.realm());
     ClientRepresentation existing = findClient(admin, realm, desired.realm(), desired.clientId());
     if (existing != null && !desired.owner().isOn(existing.getAttributes())) {
@@ -171,7 +171,32 @@ public final class KeycloakGateway implements AutoCloseable {
     if (desired.optionalClientScopes() != null) {
       syncScopes(desired, scopeIds, false, client);
     }
-    return uuid;
+    return new OwnedClient(desired.realm(), desired.clientId(), uuid);
+  }
+
+  /**
+   * The desired client, verified with one read when {@code uuidHint} (an id remembered in a status,
+   * which a tenant may have written) names a client that carries the owner's mark under the desired
+   * clientId; otherwise the hint is forgotten and the client is found by its clientId and made what
+   * {@code desired} says ({@link #ensureClient}), which verifies the mark as well.
+   */
+  public OwnedClient ownedClient(DesiredClient desired, String uuidHint) {
+    if (uuidHint != null) {
+      ClientRepresentation hinted = admin.callOrNull("reading client '" + desired.clientId() + "'",
+          () -> realmOf(desired.realm()).clients().get(uuidHint).toRepresentation());
+      if (hinted != null && desired.clientId().equals(hinted.getClientId()) && desired.owner().isOn(hinted.getAttributes())) {
+        return new OwnedClient(desired.realm(), desired.clientId(), hinted.getId());
+      }
+      log.warn("The Keycloak id in the status of {} does not name its client '{}'; ignored", desired.owner().describe(),
+          desired.clientId());
+    }
+    return ensureClient(desired);
+  }
+
+  /** Whether a client of this clientId exists in the realm and carries the owner's mark. */
+  public boolean owns(String realmName, String clientId, OwnerMark owner) {
+    ClientRepresentation existing = findClient(admin, realmOf(realmName), realmName, clientId);
+    return existing != null && owner.isOn(existing.getAttributes());
   }
 
   /**
@@ -202,16 +227,18 @@ public final class KeycloakGateway implements AutoCloseable {
   }
 
   /** The current client secret (Confidential clients). */
-  public String readSecret(String realm, String uuid) {
-    return admin.call("reading the client secret", () -> realmOf(realm).clients().get(uuid).getSecret().getValue());
+  public String readSecret(OwnedClient client) {
+    return admin.call("reading the client secret of '" + client.clientId() + "'",
+        () -> resource(client).getSecret().getValue());
   }
 
   /**
    * Regenerates the client secret. The old one stops working at once, unless a client-secret rotation
    * policy of the realm keeps it as the client's rotated secret ({@link #rotatedSecretExpiry}).
    */
-  public String regenerateSecret(String realm, String uuid) {
-    return admin.call("regenerating the client secret", () -> realmOf(realm).clients().get(uuid).generateNewSecret().getValue());
+  public String regenerateSecret(OwnedClient client) {
+    return admin.call("regenerating the client secret of '" + client.clientId() + "'",
+        () -> resource(client).generateNewSecret().getValue());
   }
 
   /**
@@ -219,13 +246,13 @@ public final class KeycloakGateway implements AutoCloseable {
    * (a realm client policy with the {@code secret-rotation} executor, a preview feature of Keycloak 26);
    * null when it did not, i.e. the previous secret ended at once.
    */
-  public Instant rotatedSecretExpiry(String realm, String uuid, String previousSecret) {
-    ClientResource client = realmOf(realm).clients().get(uuid);
+  public Instant rotatedSecretExpiry(OwnedClient owned, String previousSecret) {
+    ClientResource client = resource(owned);
     CredentialRepresentation rotated = admin.callOrNull("reading the rotated client secret", client::getClientRotatedSecret);
     if (rotated == null || previousSecret == null || !previousSecret.equals(rotated.getValue())) {
       return null;
     }
-    ClientRepresentation rep = admin.call("reading client '" + uuid + "'", client::toRepresentation);
+    ClientRepresentation rep = admin.call("reading client '" + owned.clientId() + "'", client::toRepresentation);
     Instant expiry = epochSeconds(rep, ROTATED_SECRET_EXPIRATION);
     return expiry == null ? Instant.MAX : expiry;
   }
@@ -234,8 +261,8 @@ public final class KeycloakGateway implements AutoCloseable {
    * When Keycloak stops accepting the client's current secret: set where a client-secret rotation
    * policy of the realm gives secrets an expiration period; null when it never expires.
    */
-  public Instant secretExpiry(String realm, String uuid) {
-    ClientRepresentation rep = admin.call("reading client '" + uuid + "'", () -> realmOf(realm).clients().get(uuid).toRepresentation());
+  public Instant secretExpiry(OwnedClient client) {
+    ClientRepresentation rep = admin.call("reading client '" + client.clientId() + "'", () -> resource(client).toRepresentation());
     return epochSeconds(rep, SECRET_EXPIRATION);
   }
 
@@ -251,9 +278,9 @@ public final class KeycloakGateway implements AutoCloseable {
   }
 
   /** Ends the client's rotated (previous) secret now; none is success. */
-  public void deleteRotatedSecret(String realm, String uuid) {
-    admin.callOrNull("removing the rotated client secret", () -> {
-      realmOf(realm).clients().get(uuid).invalidateRotatedSecret();
+  public void deleteRotatedSecret(OwnedClient client) {
+    admin.callOrNull("removing the rotated client secret of '" + client.clientId() + "'", () -> {
+      resource(client).invalidateRotatedSecret();
       return null;
     });
   }
@@ -262,9 +289,9 @@ public final class KeycloakGateway implements AutoCloseable {
    * The public keys registered on a private-key JWT client, by key id (kid), as JWK JSON. A key set
    * that does not parse counts as empty: the next {@link #registerKeys} replaces it.
    */
-  public Map<String, String> registeredKeys(String realm, String uuid) {
-    ClientRepresentation rep = admin.call("reading the keys of client '" + uuid + "'",
-        () -> realmOf(realm).clients().get(uuid).toRepresentation());
+  public Map<String, String> registeredKeys(OwnedClient client) {
+    ClientRepresentation rep = admin.call("reading the keys of client '" + client.clientId() + "'",
+        () -> resource(client).toRepresentation());
     String jwks = rep.getAttributes() == null ? null : rep.getAttributes().get(JWKS_STRING);
     Map<String, String> keys = new TreeMap<>();
     if (jwks == null || jwks.isBlank()) {
@@ -277,13 +304,13 @@ public final class KeycloakGateway implements AutoCloseable {
         }
       }
     } catch (ParseException e) {
-      log.warn("The key set of client {} in realm {} does not parse; Keymint replaces it", uuid, realm);
+      log.warn("The key set of client {} in realm {} does not parse; Keymint replaces it", client.clientId(), client.realm());
     }
     return keys;
   }
 
   /** Makes the client's key set exactly these public keys (JWK JSON); assertions signed by any of them are accepted. */
-  public void registerKeys(String realm, String uuid, Collection<String> publicJwks) {
+  public void registerKeys(OwnedClient client, Collection<String> publicJwks) {
     List<Map<String, Object>> keys = new ArrayList<>();
     for (String jwk : publicJwks) {
       try {
@@ -293,9 +320,9 @@ public final class KeycloakGateway implements AutoCloseable {
       }
     }
     ClientRepresentation change = new ClientRepresentation();
-    change.setId(uuid);
+    change.setId(client.uuid());
     change.setAttributes(Map.of(USE_JWKS_STRING, "true", JWKS_STRING, JSONObjectUtils.toJSONString(Map.of("keys", keys))));
-    admin.run("registering the public keys of client '" + uuid + "'", () -> realmOf(realm).clients().get(uuid).update(change));
+    admin.run("registering the public keys of client '" + client.clientId() + "'", () -> resource(client).update(change));
   }
 
   /** What {@link #deleteClient} did. */
@@ -478,6 +505,10 @@ public final class KeycloakGateway implements AutoCloseable {
 
   private RealmResource realmOf(String name) {
     return keycloak.realm(name);
+  }
+
+  private ClientResource resource(OwnedClient client) {
+    return realmOf(client.realm()).clients().get(client.uuid());
   }
 
   private static <T> List<T> nonNull(List<T> list) {

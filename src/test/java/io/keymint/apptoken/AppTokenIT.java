@@ -91,7 +91,7 @@ class AppTokenIT {
     assertThat(Instant.parse(status.refreshAt)).isBefore(Instant.parse(status.expiresAt));
     assertThat(active(data.get("access_token"))).isTrue();
     Map<String, Object> claims = claims(data.get("access_token"));
-    assertThat(claims.get("azp")).isEqualTo(namespace + "-scorer");
+    assertThat(claims.get("azp")).isEqualTo(namespace + ".scorer");
     assertThat(roles(claims)).containsExactly("researcher");
     var secret = keymint.secret(namespace, "scorer-token");
     assertThat(secret.getMetadata().getLabels()).containsEntry("keymint.io/kind", "AppToken")
@@ -136,17 +136,17 @@ class AppTokenIT {
     appToken("operator", spec -> spec.audience = audience("a", "read", "operate"));
 
     AppTokenStatus reader = awaitMatched("reader", 2).getStatus();
-    assertThat(reader.clientId).isEqualTo(namespace + "-reader-token");
+    assertThat(reader.clientId).isEqualTo(namespace + ".reader_token");
     assertThat(reader.matchedApplications).containsExactly("billing", "payments");
     Map<String, Object> claims = claims(keymint.secretData(namespace, "reader-token").get("access_token"));
-    assertThat(audiences(claims)).contains(namespace + "-billing", namespace + "-payments").doesNotContain(namespace + "-hr");
-    assertThat(clientRoles(claims, namespace + "-billing")).containsExactly("read");
-    assertThat(clientRoles(claims, namespace + "-payments")).containsExactly("read");
-    assertThat(reader.audiences).contains(namespace + "-billing", namespace + "-payments");
+    assertThat(audiences(claims)).contains(namespace + ".billing", namespace + ".payments").doesNotContain(namespace + ".hr");
+    assertThat(clientRoles(claims, namespace + ".billing")).containsExactly("read");
+    assertThat(clientRoles(claims, namespace + ".payments")).containsExactly("read");
+    assertThat(reader.audiences).contains(namespace + ".billing", namespace + ".payments");
 
     awaitMatched("operator", 2);
     Map<String, Object> operatorClaims = claims(keymint.secretData(namespace, "operator-token").get("access_token"));
-    assertThat(clientRoles(operatorClaims, namespace + "-billing")).containsExactlyInAnyOrder("read", "operate");
+    assertThat(clientRoles(operatorClaims, namespace + ".billing")).containsExactlyInAnyOrder("read", "operate");
 
     // an application created later joins, and the next token (issued at once) carries it
     application("ledger", Map.of("group", "a"), spec -> spec.roles = List.of("read"));

@@ -43,7 +43,13 @@ class AppTokenModelTest {
     }), POLICY);
     assertThat(audience.source()).isEqualTo(AppTokenModel.Source.AUDIENCE);
     assertThat(audience.scope()).isEqualTo("openid profile");
-    assertThat(AppTokenModel.dedicatedClientId(token(s -> { }))).isEqualTo("team-a-scorer-token");
+    assertThat(AppTokenModel.dedicatedClientId(token(s -> { }))).isEqualTo("team-a.scorer_token");
+    AppToken legacy = token(s -> { });
+    legacy.setStatus(new AppTokenStatus());
+    legacy.getStatus().clientId = "team-a-scorer-token"; // made before the clientId rules: kept, the mark decides
+    assertThat(AppTokenModel.dedicatedClientId(legacy)).isEqualTo("team-a-scorer-token");
+    legacy.getStatus().clientId = "team-b-victim-token";
+    assertThat(AppTokenModel.dedicatedClientId(legacy)).isEqualTo("team-a.scorer_token");
 
     AppTokenModel external = AppTokenModel.from(token(s -> s.clientCredentials = external("https://idp.example/token")), POLICY);
     assertThat(external.source()).isEqualTo(AppTokenModel.Source.CLIENT_CREDENTIALS);

@@ -61,9 +61,9 @@ class AudienceTest {
         app("other-namespace", "team-b", "a", List.of("read"), "ready")), CONFIG);
     assertThat(audience.names()).containsExactly("a-ready", "b-ready");
     assertThat(audience.pending()).isEmpty();
-    assertThat(audience.grants()).containsOnlyKeys("team-a-a-ready", "team-a-b-ready");
-    assertThat(audience.grants().get("team-a-b-ready")).containsExactly("read");
-    assertThat(audience.owners()).containsEntry("team-a-a-ready", "uid-a-ready");
+    assertThat(audience.grants()).containsOnlyKeys("team-a.a-ready", "team-a.b-ready");
+    assertThat(audience.grants().get("team-a.b-ready")).containsExactly("read");
+    assertThat(audience.owners()).containsEntry("team-a.a-ready", "uid-a-ready");
     assertThat(audience.realms()).containsExactly("apps");
   }
 

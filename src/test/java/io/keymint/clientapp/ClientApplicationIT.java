@@ -66,7 +66,7 @@ class ClientApplicationIT {
       spec.secret.template.labels = Map.of("team", "a");
     });
     ClientApplicationStatus status = awaitReady(app).getStatus();
-    String clientId = namespace + "-scorer";
+    String clientId = namespace + ".scorer";
     assertThat(status.clientId).isEqualTo(clientId);
     assertThat(status.realm).isEqualTo(realm.name());
     assertThat(status.tokenUrl).isEqualTo(realm.tokenUrl());
@@ -186,7 +186,7 @@ class ClientApplicationIT {
     ClientApplicationStatus status = awaitReady(app).getStatus();
     assertThat(status.secretRotatedAt).isNull();
     assertThat(keymint.secretData(namespace, "spa-client")).doesNotContainKey("client_secret").containsKey("client_id");
-    ClientRepresentation client = realm.findClient(namespace + "-spa");
+    ClientRepresentation client = realm.findClient(namespace + ".spa");
     assertThat(client.isPublicClient()).isTrue();
     assertThat(client.isServiceAccountsEnabled()).isFalse();
     assertThat(client.isStandardFlowEnabled()).isTrue();
@@ -209,8 +209,8 @@ class ClientApplicationIT {
     keymint.client().resource(keymint.get(ClientApplication.class, namespace, "kept")).delete();
     await().atMost(TIMEOUT).until(() -> keymint.get(ClientApplication.class, namespace, "gone") == null
         && keymint.get(ClientApplication.class, namespace, "kept") == null);
-    assertThat(realm.countClients(namespace + "-gone")).isZero();
-    assertThat(realm.countClients(namespace + "-kept")).isEqualTo(1);
+    assertThat(realm.countClients(namespace + ".gone")).isZero();
+    assertThat(realm.countClients(namespace + ".kept")).isEqualTo(1);
   }
 
   @Test
@@ -249,9 +249,9 @@ class ClientApplicationIT {
       assertThat(e.getReason()).isEqualTo("RoleNotAllowed");
       assertThat(e.getType()).isEqualTo("Warning");
     }));
-    assertThat(realm.countClients(namespace + "-escalate")).isZero();
-    assertThat(realm.countClients(namespace + "-admin")).isZero();
-    assertThat(realm.countClients(namespace + "-ungrantable")).isZero();
+    assertThat(realm.countClients(namespace + ".escalate")).isZero();
+    assertThat(realm.countClients(namespace + ".admin")).isZero();
+    assertThat(realm.countClients(namespace + ".ungrantable")).isZero();
   }
 
   @Test
@@ -329,7 +329,7 @@ class ClientApplicationIT {
       keymint.startOperator();
     }
     awaitReady(keymint.get(ClientApplication.class, namespace, "interrupted"));
-    assertThat(realm.countClients(namespace + "-interrupted")).isEqualTo(1);
+    assertThat(realm.countClients(namespace + ".interrupted")).isEqualTo(1);
     Map<String, String> data = keymint.secretData(namespace, "interrupted-client");
     assertThat(realm.clientCredentials(data.get("client_id"), data.get("client_secret")).status()).isEqualTo(200);
   }

@@ -33,7 +33,7 @@ class ClientApplicationModelTest {
   void defaultsFollowTheContract() {
     ClientApplicationModel model = ClientApplicationModel.from(app(new ClientApplicationSpec()), CONFIG, POLICY);
     assertThat(model.realm()).isEqualTo("apps");
-    assertThat(model.clientId()).isEqualTo("team-a-fraud-scorer");
+    assertThat(model.clientId()).isEqualTo("team-a.fraud-scorer");
     assertThat(model.secretName()).isEqualTo("fraud-scorer-client");
     assertThat(model.confidential()).isTrue();
     assertThat(model.client().serviceAccount()).isTrue();
@@ -45,10 +45,69 @@ class ClientApplicationModelTest {
   }
 
   @Test
+  void defaultClientIdsOfDifferentResourcesNeverMeet() {
+    assertThat(ClientApplicationModel.from(app("team-a", "b-c", null), CONFIG, POLICY).clientId()).isEqualTo("team-a.b-c");
+    assertThat(ClientApplicationModel.from(app("team-a-b", "c", null), CONFIG, POLICY).clientId()).isEqualTo("team-a-b.c");
+  }
+
+  @Test
+  void aChosenClientIdMustMatchTheNamespacesPattern() {
+    ClientApplicationSpec spec = new ClientApplicationSpec();
+    spec.clientId = "team-a.scorer";
+    assertThat(ClientApplicationModel.from(app(spec), CONFIG, POLICY).clientId()).isEqualTo("team-a.scorer");
+    for (String squatted : List.of("team-b.scorer", "team-a-scorer", "platform-gateway", "team-a", "xteam-a.scorer")) {
+      spec.clientId = squatted;
+      assertThatThrownBy(() -> ClientApplicationModel.from(app(spec), CONFIG, POLICY)).as(squatted)
+          .isInstanceOfSatisfying(ReconcileException.class, e -> {
+            assertThat(e.reason()).isEqualTo("InvalidSpec");
+            assertThat(e.getMessage()).contains("KEYMINT_CLIENT_ID_PATTERN", "team-a.*");
+          });
+    }
+    OperatorConfig platform = OperatorConfig.load(Map.of("KEYMINT_KEYCLOAK_URL", "https://kc.example",
+        "KEYMINT_KEYCLOAK_REALM", "apps", "KEYMINT_KEYCLOAK_CLIENT_ID", "keymint", "KEYMINT_KEYCLOAK_CLIENT_SECRET", "x",
+        "KEYMINT_CLIENT_ID_PATTERN", "{namespace}.*, {namespace}-*"));
+    spec.clientId = "team-a-scorer";
+    assertThat(ClientApplicationModel.from(app(spec), platform, POLICY).clientId()).isEqualTo("team-a-scorer");
+  }
+
+  /** Clients made before the clientId rules keep their id; status only names it, Keycloak's mark proves it. */
+  @Test
+  void aClientIdFromBeforeTheRulesIsKeptOnlyUntilKeycloakDisownsIt() {
+    ClientApplication legacy = app("team-a", "fraud-scorer", "team-a-fraud-scorer");
+    ClientApplicationModel kept = ClientApplicationModel.from(legacy, CONFIG, POLICY);
+    assertThat(kept.clientId()).isEqualTo("team-a-fraud-scorer");
+    assertThat(kept.keptClientId()).isTrue();
+    ClientApplicationModel disowned = ClientApplicationModel.from(legacy, CONFIG, POLICY, false);
+    assertThat(disowned.clientId()).isEqualTo("team-a.fraud-scorer");
+    assertThat(disowned.keptClientId()).isFalse();
+
+    ClientApplication chosen = app("team-a", "fraud-scorer", "scorer-from-2025");
+    chosen.getSpec().clientId = "scorer-from-2025";
+    assertThat(ClientApplicationModel.from(chosen, CONFIG, POLICY).keptClientId()).isTrue();
+    assertThatThrownBy(() -> ClientApplicationModel.from(chosen, CONFIG, POLICY, false))
+        .hasMessageContaining("KEYMINT_CLIENT_ID_PATTERN");
+
+    ClientApplication forged = app("team-a", "fraud-scorer", "team-b-victim"); // names nothing this resource may use
+    assertThat(ClientApplicationModel.from(forged, CONFIG, POLICY).clientId()).isEqualTo("team-a.fraud-scorer");
+    assertThat(ClientApplicationModel.from(forged, CONFIG, POLICY).keptClientId()).isFalse();
+  }
+
+  private static ClientApplication app(String namespace, String name, String statusClientId) {
+    ClientApplication app = app(new ClientApplicationSpec());
+    app.getMetadata().setNamespace(namespace);
+    app.getMetadata().setName(name);
+    if (statusClientId != null) {
+      app.setStatus(new ClientApplicationStatus());
+      app.getStatus().clientId = statusClientId;
+    }
+    return app;
+  }
+
+  @Test
   void carriesEveryField() {
     ClientApplicationSpec spec = new ClientApplicationSpec();
     spec.realm = "data";
-    spec.clientId = "custom";
+    spec.clientId = "team-a.custom";
     spec.serviceAccount = new ClientApplicationSpec.ServiceAccount();
     spec.serviceAccount.realmRoles = List.of("researcher");
     spec.serviceAccount.clientRoles = List.of(new ClientApplicationSpec.ClientRoles("model-registry", List.of("viewer", "editor")));

@@ -78,7 +78,7 @@ class KeycloakOutageIT {
   @Test
   void aClientDeletedOrChangedInKeycloakIsRestoredByTheDriftCheck() {
     awaitReady(create("drifter"));
-    String clientId = namespace + "-drifter";
+    String clientId = namespace + ".drifter";
     var original = realm.findClient(clientId);
     var changed = realm.findClient(clientId);
     changed.setDirectAccessGrantsEnabled(true);

@@ -12,9 +12,7 @@ import io.keymint.api.LocalObjectReference;
 import io.keymint.apptoken.AppToken;
 import io.keymint.apptoken.AppTokenSpec;
 import io.keymint.keycloak.KeycloakGateway;
-import io.keymint.keycloak.RolePolicy;
 import io.keymint.oauth.Jwt;
-import io.keymint.observe.KeymintMetrics;
 import io.keymint.testing.KeycloakExtension;
 import io.keymint.testing.KeymintFixture;
 import io.keymint.testing.SignedAssertions;
@@ -80,7 +78,7 @@ class PrivateKeyJwtApplicationIT {
     });
     ClientApplicationStatus status = awaitReady(app).getStatus();
     Map<String, String> data = keymint.secretData(namespace, name + "-client");
-    String clientId = namespace + "-" + name;
+    String clientId = namespace + "." + name;
     assertThat(data).containsOnlyKeys("client_id", "private_key", "key_id", "token_endpoint_auth_method",
         "issuer_url", "token_url", "realm");
     assertThat(data).containsEntry("client_id", clientId).containsEntry("token_endpoint_auth_method", "private_key_jwt")
@@ -206,7 +204,7 @@ class PrivateKeyJwtApplicationIT {
     keymint.awaitStatus(AppToken.class, namespace, "keyless", AppToken::getStatus, ready("True", "TokenIssued"));
     String first = keymint.secretData(namespace, "keyless-token").get("access_token");
     Map<String, Object> claims = Jwt.claims(first);
-    assertThat(claims.get("azp")).isEqualTo(namespace + "-keyless");
+    assertThat(claims.get("azp")).isEqualTo(namespace + ".keyless");
     assertThat(ClientApplicationIT.realmRoles(claims)).containsExactly("researcher");
 
     // a new key in the application's Secret: the AppToken mints with it at once and stays Ready
@@ -284,13 +282,14 @@ class PrivateKeyJwtApplicationIT {
     keymint.stopOperator();
     try {
       // exactly what a rotation does before it writes the Secret, then "crash": the private half is lost
-      try (KeycloakGateway gateway = new KeycloakGateway(keymint.config().keycloak(),
-          new RolePolicy(keymint.config().grantableRoles()), new KeymintMetrics())) {
-        Map<String, String> keys = new java.util.TreeMap<>(gateway.registeredKeys(realm.name(), uuid));
-        keys.put("lost", new com.nimbusds.jose.jwk.gen.ECKeyGenerator(com.nimbusds.jose.jwk.Curve.P_256).keyID("lost")
-            .generate().toPublicJWK().toJSONString());
-        gateway.registerKeys(realm.name(), uuid, keys.values());
-      }
+      var client = realm.admin().clients().get(uuid);
+      var representation = client.toRepresentation();
+      List<com.nimbusds.jose.jwk.JWK> keys = new java.util.ArrayList<>(
+          com.nimbusds.jose.jwk.JWKSet.parse(representation.getAttributes().get("jwks.string")).getKeys());
+      keys.add(new com.nimbusds.jose.jwk.gen.ECKeyGenerator(com.nimbusds.jose.jwk.Curve.P_256).keyID("lost")
+          .keyUse(com.nimbusds.jose.jwk.KeyUse.SIGNATURE).generate().toPublicJWK());
+      representation.getAttributes().put("jwks.string", new com.nimbusds.jose.jwk.JWKSet(keys).toString(true));
+      client.update(representation);
       keymint.edit(ClientApplication.class, namespace, "interrupted",
           a -> a.getMetadata().getAnnotations().put("keymint.io/rotate-secret", "after-crash"));
       assertThat(registeredKeyIds(clientId)).containsExactlyInAnyOrder(first.get("key_id"), "lost");

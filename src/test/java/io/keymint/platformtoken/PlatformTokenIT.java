@@ -119,7 +119,7 @@ class PlatformTokenIT {
     awaitIssued("dave");
 
     String userId = realm.admin().users().search("carol").get(0).getId();
-    realm.admin().users().get(userId).revokeConsent(namespace + "-revocable");
+    realm.admin().users().get(userId).revokeConsent(namespace + ".revocable");
     requestRefresh("carol", "after-revoke");
     PlatformToken stalled = keymint.awaitStatus(PlatformToken.class, namespace, "carol", PlatformToken::getStatus,
         ready("False", "InvalidGrant"));
@@ -170,7 +170,7 @@ class PlatformTokenIT {
     userSecret("frank-login", Map.of("user", "frank", "pass", password("frank")));
     platformToken("explicit", spec -> {
       spec.tokenUrl = realm.tokenUrl();
-      spec.clientId = namespace + "-explicit";
+      spec.clientId = namespace + ".explicit";
       spec.clientSecretRef = new PlatformTokenSpec.ClientSecretRef("explicit-client", "client_secret");
       spec.authMethod = io.keymint.api.AuthMethod.ClientSecretPost;
       spec.grant = new PlatformTokenSpec.Grant();
@@ -184,7 +184,7 @@ class PlatformTokenIT {
     awaitIssued("explicit");
     Map<String, String> data = keymint.secretData(namespace, "explicit-token");
     assertThat(data).containsKey("id_token");
-    assertThat(io.keymint.oauth.Jwt.claims(data.get("access_token")).get("azp")).isEqualTo(namespace + "-explicit");
+    assertThat(io.keymint.oauth.Jwt.claims(data.get("access_token")).get("azp")).isEqualTo(namespace + ".explicit");
   }
 
   @Test
@@ -350,7 +350,7 @@ class PlatformTokenIT {
 
   /** An offline token, obtained the way the README tells users to: a password grant with offline_access. */
   String offlineToken(String application, String username) {
-    var result = realm.password(namespace + "-" + application, null, username, password(username), "openid offline_access");
+    var result = realm.password(namespace + "." + application, null, username, password(username), "openid offline_access");
     assertThat(result.status()).as("offline token for " + username).isEqualTo(200);
     KeymintFixture.SECRETS_SEEN.add(result.refreshToken());
     return result.refreshToken();

@@ -103,7 +103,7 @@ class EndpointBoundaryIT {
     ClientApplication refused = awaitStalled("spa", "RedirectUriNotAllowed");
     assertThat(refused.getStatus().condition(Condition.READY).message).contains("redirectUris", "'" + redirectUri + "'");
     assertThat(refused.getStatus().clientUuid).isNull();
-    assertThat(realm.countClients(namespace + "-spa")).as("no client in Keycloak").isZero();
+    assertThat(realm.countClients(namespace + ".spa")).as("no client in Keycloak").isZero();
   }
 
   @Test
@@ -115,7 +115,7 @@ class EndpointBoundaryIT {
       spec.redirectUris = List.of("https://app.example.com/callback");
     });
     keymint.awaitStatus(ClientApplication.class, namespace, "spa", ClientApplication::getStatus, ready("True", "Provisioned"));
-    ClientRepresentation client = realm.findClient(namespace + "-spa");
+    ClientRepresentation client = realm.findClient(namespace + ".spa");
     assertThat(client.getRedirectUris()).containsExactly("https://app.example.com/callback");
   }
 
@@ -125,7 +125,7 @@ class EndpointBoundaryIT {
     ClientApplication refused = awaitStalled("scoped", "ClientScopeNotAllowed");
     assertThat(refused.getStatus().condition(Condition.READY).message)
         .contains("team-b-private", "KEYMINT_ALLOWED_CLIENT_SCOPES");
-    assertThat(realm.countClients(namespace + "-scoped")).as("no client in Keycloak").isZero();
+    assertThat(realm.countClients(namespace + ".scoped")).as("no client in Keycloak").isZero();
     assertThat(keymint.secret(namespace, "scoped-client")).isNull();
   }
 

@@ -87,7 +87,7 @@ class RoleBoundaryIT {
     });
     ClientApplication renamed = awaitReason(ClientApplication.class, "innocent", "False", "InvalidSpec");
     assertThat(renamed.getStatus().condition(Condition.READY).message).contains("cannot change after creation");
-    assertThat(renamed.getStatus().clientId).as("status still names only the verified client").isEqualTo(namespace + "-innocent");
+    assertThat(renamed.getStatus().clientId).as("status still names only the verified client").isEqualTo(namespace + ".innocent");
 
     keymint.create(audienceToken("grab", "evil", List.of("manage-users", "view-realm")));
     AppToken token = awaitReason(AppToken.class, "grab", "True", "TokenIssued");
@@ -113,13 +113,13 @@ class RoleBoundaryIT {
 
   @Test
   void anApplicationRenamedAfterCreationKeepsItsClient() {
-    createApplication("stable", spec -> spec.clientId = namespace + "-first");
+    createApplication("stable", spec -> spec.clientId = namespace + ".first");
     awaitReason(ClientApplication.class, "stable", "True", "Provisioned");
-    keymint.edit(ClientApplication.class, namespace, "stable", a -> a.getSpec().clientId = namespace + "-second");
+    keymint.edit(ClientApplication.class, namespace, "stable", a -> a.getSpec().clientId = namespace + ".second");
     ClientApplication renamed = awaitReason(ClientApplication.class, "stable", "False", "InvalidSpec");
-    assertThat(renamed.getStatus().clientId).isEqualTo(namespace + "-first");
-    assertThat(realm.countClients(namespace + "-second")).isZero();
-    assertThat(realm.countClients(namespace + "-first")).isEqualTo(1);
+    assertThat(renamed.getStatus().clientId).isEqualTo(namespace + ".first");
+    assertThat(realm.countClients(namespace + ".second")).isZero();
+    assertThat(realm.countClients(namespace + ".first")).isEqualTo(1);
   }
 
   /** Each path that maps roles, asked for a role of realm-management that has no composites. */
@@ -134,7 +134,7 @@ class RoleBoundaryIT {
       spec.serviceAccount.clientRoles = List.of(new ClientApplicationSpec.ClientRoles("realm-management", List.of("view-realm")));
     });
     awaitReason(ClientApplication.class, "sa", "False", "RoleNotAllowed");
-    assertThat(realm.countClients(namespace + "-sa")).isZero();
+    assertThat(realm.countClients(namespace + ".sa")).isZero();
 
     try (KeycloakGateway gateway = gatewayGrantingEverything()) {
       // audience: a grant onto realm-management, as if an application had named it
@@ -144,8 +144,8 @@ class RoleBoundaryIT {
       assertThatThrownBy(() -> gateway.ensureClient(serviceAccountClient("direct", "realm-management", "view-realm")))
           .isInstanceOfSatisfying(ReconcileException.class, e -> assertThat(e.reason()).isEqualTo("RoleNotAllowed"));
     }
-    assertThat(realm.countClients(namespace + "-aud")).as("nothing is created when a grant is refused").isZero();
-    assertThat(realm.countClients(namespace + "-direct")).isZero();
+    assertThat(realm.countClients(namespace + ".aud")).as("nothing is created when a grant is refused").isZero();
+    assertThat(realm.countClients(namespace + ".direct")).isZero();
   }
 
   @Test
@@ -159,7 +159,7 @@ class RoleBoundaryIT {
             assertThat(e.getMessage()).contains("was not created by Keymint");
           });
     }
-    assertThat(realm.countClients(namespace + "-foreign")).isZero();
+    assertThat(realm.countClients(namespace + ".foreign")).isZero();
   }
 
   @Test
@@ -176,7 +176,7 @@ class RoleBoundaryIT {
             assertThat(e.getMessage()).contains("view-users");
           });
     }
-    assertThat(realm.countClients(namespace + "-deep")).isZero();
+    assertThat(realm.countClients(namespace + ".deep")).isZero();
   }
 
   /** Attack 2's second half: a realm administrator's token through a tenant's client carries none of the admin's roles. */
@@ -195,9 +195,9 @@ class RoleBoundaryIT {
       spec.roles = List.of("read");
     });
     awaitReason(ClientApplication.class, "login", "True", "Provisioned");
-    assertThat(realm.findClient(namespace + "-login").isFullScopeAllowed()).isFalse();
+    assertThat(realm.findClient(namespace + ".login").isFullScopeAllowed()).isFalse();
 
-    var login = realm.password(namespace + "-login", null, admin, TestRealm.passwordOf(admin), null);
+    var login = realm.password(namespace + ".login", null, admin, TestRealm.passwordOf(admin), null);
     assertThat(login.status()).isEqualTo(200);
     KeymintFixture.SECRETS_SEEN.add(login.accessToken());
     @SuppressWarnings("unchecked")
