@@ -93,7 +93,7 @@ class RoleBoundaryIT {
     AppToken token = awaitReason(AppToken.class, "grab", "True", "TokenIssued");
     assertThat(token.getStatus().matchedApplications).as("a stalled application is no audience").isNullOrEmpty();
 
-    assertThat(serviceAccountClientRoles(namespace + "-grab-token", "realm-management")).isEmpty();
+    assertThat(serviceAccountClientRoles(namespace + ".grab_token", "realm-management")).isEmpty();
     String accessToken = keymint.secretData(namespace, "grab-token").get("access_token");
     assertThat(adminApiStatus(accessToken)).as("GET /admin/realms/<realm>/users with the issued token").isEqualTo(403);
   }
