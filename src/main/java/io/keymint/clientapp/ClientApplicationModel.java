@@ -1,6 +1,6 @@
 package io.keymint.clientapp;
 
-import io.keymint.api.ClientIds;
+import io.keymint.keycloak.ClientIds;
 import io.keymint.api.Durations;
 import io.keymint.api.Reasons;
 import io.keymint.api.SecretTemplate;

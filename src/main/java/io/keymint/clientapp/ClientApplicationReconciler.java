@@ -84,8 +84,8 @@ public class ClientApplicationReconciler implements Reconciler<ClientApplication
     Outcome outcome;
     Duration next;
     try {
+      requireSameClient(status, ClientApplicationModel.realmOf(app, config), ClientApplicationModel.clientIdOf(app));
       ClientApplicationModel model = ClientApplicationModel.from(app, config, rolePolicy);
-      requireSameClient(status, model);
       boolean clientCurrent = status.clientUuid != null && model.client().hash().equals(status.clientHash)
           && !driftCheckDue(status, now);
       if (!clientCurrent && model.keptClientId() && !keycloak.owns(model.realm(), model.clientId(), model.client().owner())) {
@@ -154,15 +154,15 @@ public class ClientApplicationReconciler implements Reconciler<ClientApplication
    * at creation (the CRD's rule says so too; an API server without it, or a CRD from before it,
    * must not let a rename through).
    */
-  private static void requireSameClient(ClientApplicationStatus status, ClientApplicationModel model) {
-    if (status.clientUuid == null) {
+  private static void requireSameClient(ClientApplicationStatus status, String realm, String clientId) {
+    if (status.clientUuid == null || realm == null) { // never provisioned, or no Keycloak: the model says which
       return;
     }
-    if (status.realm != null && !status.realm.equals(model.realm())) {
+    if (status.realm != null && !status.realm.equals(realm)) {
       throw ReconcileException.permanent(Reasons.INVALID_SPEC, "spec.realm cannot change after creation: this"
           + " ClientApplication's client is in realm '" + status.realm + "' (delete and recreate it to move it)");
     }
-    if (status.clientId != null && !status.clientId.equals(model.clientId())) {
+    if (status.clientId != null && !status.clientId.equals(clientId)) {
       throw ReconcileException.permanent(Reasons.INVALID_SPEC, "spec.clientId cannot change after creation: this"
           + " ClientApplication provisioned client '" + status.clientId + "' (delete and recreate it to rename it)");
     }
