@@ -55,8 +55,9 @@ public final class KeycloakGateway implements AutoCloseable {
   public static final List<String> REQUIRED_ADMIN_ROLES =
       List.of("manage-clients", "manage-users", "view-realm");
   /**
-   * Needed in addition only when ClientApplications grant realm roles: Keycloak 26.7 puts a realm role
-   * into a client's scope (fullScopeAllowed is off) only for an admin with this role.
+   * Needed in addition only to grant realm roles on clients with a user-facing flow: such a client
+   * keeps fullScopeAllowed off, and Keycloak 26.7 puts a realm role into a client's scope only for an
+   * admin with this role. Service-account-only clients need no scope mappings ({@link DesiredClient#userFacing}).
    */
   public static final String REALM_ROLE_GRANTS_ADMIN_ROLE = "manage-realm";
   static final String LIFESPAN_ATTRIBUTE = "access.token.lifespan";
@@ -161,7 +162,9 @@ public final class KeycloakGateway implements AutoCloseable {
     }
     ClientResource client = realm.clients().get(uuid);
     syncDefinedRoles(client, desired);
-    roles.syncScope(client, grants, desired.clientId());
+    if (desired.userFacing()) { // otherwise full scope: the scope mappings do not count, and are left as they are
+      roles.syncScope(client, grants, desired.clientId());
+    }
     if (desired.serviceAccount()) {
       roles.syncServiceAccount(realm, client, grants, desired.clientId());
     }
@@ -374,7 +377,10 @@ public final class KeycloakGateway implements AutoCloseable {
     rep.setStandardFlowEnabled(desired.standardFlow());
     rep.setDirectAccessGrantsEnabled(desired.directAccessGrants());
     rep.setImplicitFlowEnabled(false);
-    rep.setFullScopeAllowed(false); // tokens through this client carry only its scope-mapped roles
+    // a user's token through a user-facing client carries only its scope-mapped roles; a client without
+    // such a flow issues tokens only for its service account, which holds exactly the declared roles.
+    // Set in the same update as the flows: never flows on with full scope.
+    rep.setFullScopeAllowed(!desired.userFacing());
     rep.setRedirectUris(desired.redirectUris());
     rep.setWebOrigins(desired.webOrigins());
     Map<String, String> attributes = rep.getAttributes() == null ? new HashMap<>() : new HashMap<>(rep.getAttributes());
