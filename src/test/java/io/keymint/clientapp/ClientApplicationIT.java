@@ -369,10 +369,7 @@ class ClientApplicationIT {
   }
 
   private ClientApplication awaitReady(ClientApplication app) {
-    return keymint.awaitStatus(ClientApplication.class, namespace, app.getMetadata().getName(),
-        ClientApplication::getStatus, ready("True", "Provisioned").and(s -> s.observedGeneration != null
-            && s.observedGeneration.equals(keymint.get(ClientApplication.class, namespace, app.getMetadata().getName())
-                .getMetadata().getGeneration())));
+    return keymint.awaitProvisioned(namespace, app.getMetadata().getName());
   }
 
   private ClientApplication awaitStalled(ClientApplication app, String reason) {
