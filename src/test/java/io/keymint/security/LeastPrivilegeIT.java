@@ -192,7 +192,7 @@ class LeastPrivilegeIT {
 
   // --- helpers -------------------------------------------------------------------------------
 
-  /** The realm administrator's password grant through the application's client: a token without any role, refused by the admin API. */
+  /** The realm administrator's password grant through the application's client: no role, refused by the admin API. */
   private static void assertAdministratorLoginCarriesNoRole(Map<String, String> app) {
     TokenResult login = realm.password(app.get("client_id"), app.get("client_secret"), realmAdmin,
         TestRealm.passwordOf(realmAdmin), null);
