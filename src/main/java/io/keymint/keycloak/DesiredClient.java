@@ -77,7 +77,11 @@ public record DesiredClient(
     return standardFlow || directAccessGrants;
   }
 
+  /**
+   * Changes when anything Keymint makes of this description changes, derived settings included: a
+   * Keymint that derives more (full scope for clients without a login flow) syncs every client once.
+   */
   public String hash() {
-    return Hashes.of(toString());
+    return Hashes.of(toString() + ", userFacing=" + userFacing());
   }
 }
