@@ -33,7 +33,7 @@ class FullScopeTest {
     ClientRepresentation existing = new ClientRepresentation();
     existing.setId("uuid-1");
     existing.setFullScopeAllowed(userFacing); // the opposite of what it must become
-    ClientRepresentation update = KeycloakGateway.toRepresentation(desired, existing);
+    ClientRepresentation update = ClientDiff.update(desired, existing);
     assertThat(update.isFullScopeAllowed()).isEqualTo(!userFacing);
     assertThat(update.isStandardFlowEnabled()).isEqualTo(standard);
     assertThat(update.isDirectAccessGrantsEnabled()).isEqualTo(directAccess);
