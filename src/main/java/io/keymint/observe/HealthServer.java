@@ -105,7 +105,7 @@ public final class HealthServer implements AutoCloseable {
     try {
       ServerSocketChannel listener = ServerSocketChannel.open();
       try {
-        listener.bind(new InetSocketAddress(port), 128);
+        listener.bind(new InetSocketAddress(port), 1024);
         listener.configureBlocking(false);
         Selector selector = Selector.open();
         listener.register(selector, SelectionKey.OP_ACCEPT);
