@@ -82,7 +82,7 @@ public final class HealthServer implements AutoCloseable {
   private boolean acceptPaused;
 
   private HealthServer(ServerSocketChannel listener, Selector selector, Limits limits, BooleanSupplier ready,
-      Supplier<String> metrics) {
+      Supplier<String> scrape) {
     this.listener = listener;
     this.selector = selector;
     this.limits = limits;
@@ -91,7 +91,7 @@ public final class HealthServer implements AutoCloseable {
       return Response.text(isReady ? 200 : 503, isReady ? "ready\n" : "not ready\n");
     });
     this.metrics = new Worker("keymint-http-metrics", () -> new Response(200,
-        "text/plain; version=0.0.4; charset=utf-8", metrics.get().getBytes(StandardCharsets.UTF_8)));
+        "text/plain; version=0.0.4; charset=utf-8", scrape.get().getBytes(StandardCharsets.UTF_8)));
     this.loop = daemon("keymint-http", this::run);
     loop.start();
   }
