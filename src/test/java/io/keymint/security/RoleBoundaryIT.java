@@ -57,7 +57,9 @@ class RoleBoundaryIT {
   static void start(TestRealm testRealm) {
     realm = testRealm;
     realm.createRealmRole("researcher");
-    keymint = KeymintFixture.start(realm, Map.of("KEYMINT_GRANTABLE_ROLES", "researcher,*/*,realm-management/*"));
+    // the widest settings on purpose: administrative roles and foreign clients must be refused whatever they say
+    keymint = KeymintFixture.start(realm, Map.of("KEYMINT_GRANTABLE_ROLES", "researcher,*/*,realm-management/*",
+        "KEYMINT_CLIENT_ID_PATTERN", "*"));
   }
 
   @AfterAll
