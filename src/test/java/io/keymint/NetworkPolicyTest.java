@@ -2,9 +2,7 @@ package io.keymint;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.IntOrString;
@@ -14,8 +12,8 @@ import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyIngressRule;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeer;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPort;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.keymint.testing.Manifests;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -23,9 +21,9 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * deploy/base keeps everyone but the monitoring namespace away from Keymint's health and metrics
- * port (ManifestsIT applies it with the rest; `kubectl kustomize` renders it with the overlays), and
- * both ways Keymint is started end the process on an OutOfMemoryError.
+ * deploy/ keeps everyone but the monitoring namespace away from Keymint's health and metrics port,
+ * in the base and in the namespaced overlay as kustomize renders them (ManifestsIT applies the
+ * policy with the rest), and both ways Keymint is started end the process on an OutOfMemoryError.
  */
 class NetworkPolicyTest {
 
@@ -33,11 +31,16 @@ class NetworkPolicyTest {
 
   @Test
   void onlyTheMonitoringNamespaceReachesTheHealthAndMetricsPort() throws IOException {
-    Deployment deployment = load("deploy/base/deployment.yaml", Deployment.class);
-    NetworkPolicy policy = load("deploy/base/networkpolicy.yaml", NetworkPolicy.class);
-    JsonNode kustomization = new ObjectMapper(new YAMLFactory()).readTree(Path.of("deploy/base/kustomization.yaml").toFile());
+    for (String directory : List.of("deploy", "deploy/overlays/namespaced")) {
+      List<ObjectNode> objects = Manifests.render(Path.of(directory));
+      ObjectNode policy = Manifests.find(objects, "NetworkPolicy", "keymint");
+      assertThat(policy).as(directory + ": NetworkPolicy keymint").isNotNull();
+      onlyMonitoringReachesThePort(as(policy, NetworkPolicy.class),
+          as(Manifests.find(objects, "Deployment", "keymint"), Deployment.class));
+    }
+  }
 
-    assertThat(kustomization.path("resources").toString()).contains("\"networkpolicy.yaml\"");
+  private static void onlyMonitoringReachesThePort(NetworkPolicy policy, Deployment deployment) {
     assertThat(policy.getMetadata().getNamespace()).isEqualTo(deployment.getMetadata().getNamespace());
     assertThat(deployment.getSpec().getTemplate().getMetadata().getLabels())
         .containsAllEntriesOf(policy.getSpec().getPodSelector().getMatchLabels());
@@ -68,8 +71,8 @@ class NetworkPolicyTest {
 
   @Test
   void anOutOfMemoryErrorEndsTheProcess() throws IOException {
-    Container keymint = load("deploy/base/deployment.yaml", Deployment.class).getSpec().getTemplate().getSpec()
-        .getContainers().get(0);
+    Container keymint = as(Manifests.find(Manifests.render(Path.of("deploy")), "Deployment", "keymint"),
+        Deployment.class).getSpec().getTemplate().getSpec().getContainers().get(0);
     assertThat(keymint.getCommand()).isEmpty();
     assertThat(keymint.getEnv()).filteredOn(env -> env.getName().equals("JAVA_TOOL_OPTIONS")).singleElement()
         .satisfies(env -> assertThat(List.of(env.getValue().split(" ")))
@@ -78,9 +81,7 @@ class NetworkPolicyTest {
         .singleElement().asString().contains("\"java\", \"-XX:+ExitOnOutOfMemoryError\"");
   }
 
-  private static <T> T load(String file, Class<T> type) throws IOException {
-    try (InputStream in = Files.newInputStream(Path.of(file))) {
-      return KUBE.unmarshal(in, type);
-    }
+  private static <T> T as(ObjectNode object, Class<T> type) {
+    return KUBE.unmarshal(object.toString(), type);
   }
 }
