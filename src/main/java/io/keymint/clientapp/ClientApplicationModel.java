@@ -37,6 +37,9 @@ public record ClientApplicationModel(
     boolean keptClientId) {
 
   static final Duration MIN_ROTATION_PERIOD = Duration.ofSeconds(10);
+  /** Shorter lifespans would have AppTokens on the application ask Keycloak more often than every 10 s. */
+  static final Duration MIN_LIFESPAN = Duration.ofSeconds(10);
+  static final Duration MAX_LIFESPAN = Duration.ofHours(24);
   static final Duration DEFAULT_GRACE_PERIOD = Duration.ofMinutes(10);
 
   /** PrivateKeyJwt: the client authenticates with assertions signed by a key pair Keymint generates. */
@@ -142,8 +145,9 @@ public record ClientApplicationModel(
     Integer lifespan = null;
     if (spec.accessTokenLifespan != null) {
       Duration d = duration("accessTokenLifespan", spec.accessTokenLifespan);
-      if (d.toSeconds() < 1) {
-        throw invalid("accessTokenLifespan must be at least 1s");
+      if (d.compareTo(MIN_LIFESPAN) < 0 || d.compareTo(MAX_LIFESPAN) > 0) {
+        throw invalid("accessTokenLifespan must be from " + Durations.format(MIN_LIFESPAN) + " to "
+            + Durations.format(MAX_LIFESPAN));
       }
       lifespan = (int) d.toSeconds();
     }
