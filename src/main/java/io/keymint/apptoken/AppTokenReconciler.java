@@ -28,6 +28,7 @@ import io.keymint.kube.Hashes;
 import io.keymint.kube.OutputSecrets;
 import io.keymint.kube.ReconcileException;
 import io.keymint.kube.SecretInformers;
+import io.keymint.kube.SecretOwners;
 import io.keymint.kube.Selectors;
 import io.keymint.kube.Times;
 import io.keymint.oauth.ClientAuthentication;
@@ -83,8 +84,12 @@ public class AppTokenReconciler extends TokenReconciler<AppToken, AppTokenStatus
             .map(ResourceID::fromResource).collect(Collectors.toSet()))
         .withNamespacesInheritedFromController()
         .build();
-    return List.of(SecretInformers.own(context, OutputSecrets.SELECTOR, AppTokenReconciler::referencedSecrets),
-        SecretInformers.others(context, AppTokenReconciler::referencedSecrets), new InformerEventSource<>(applications, context));
+    var applicationCache = new InformerEventSource<>(applications, context);
+    // Kept whole: its token Secrets, and its applications' Secrets (their credentials mint application tokens)
+    SecretOwners owners = SecretOwners.of(SecretOwners.primaries(context, t -> Set.of(AppTokenModel.secretNameOf(t))),
+        SecretOwners.informed(ClientApplication.class, applicationCache, app -> Set.of(ClientApplicationModel.secretNameOf(app))));
+    return List.of(SecretInformers.own(context, OutputSecrets.SELECTOR, AppTokenReconciler::referencedSecrets, owners),
+        SecretInformers.others(context, AppTokenReconciler::referencedSecrets), applicationCache);
   }
 
   @Override
