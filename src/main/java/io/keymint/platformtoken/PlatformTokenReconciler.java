@@ -80,9 +80,9 @@ public class PlatformTokenReconciler extends TokenReconciler<PlatformToken, Plat
         .build();
     var applicationCache = new InformerEventSource<>(applications, context);
     // Kept whole: its token and state Secrets (named as PlatformTokenModel names them), and its applications' Secrets
-    SecretOwners owners = SecretOwners.of(SecretOwners.primaries(context, t -> Set.of(
+    SecretOwners owners = SecretOwners.of(SecretOwners.primaries(context, t -> Set.copyOf(List.of(
             TokenSpecs.secretName(t.getSpec() == null ? null : t.getSpec().secret, t.getMetadata().getName()),
-            t.getMetadata().getName() + "-keymint-state")),
+            t.getMetadata().getName() + "-keymint-state"))),
         SecretOwners.informed(ClientApplication.class, applicationCache, app -> Set.of(ClientApplicationModel.secretNameOf(app))));
     return List.of(SecretInformers.own(context, OutputSecrets.SELECTOR, PlatformTokenReconciler::referencedSecrets, owners),
         SecretInformers.others(context, PlatformTokenReconciler::referencedSecrets), applicationCache);
