@@ -30,6 +30,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiConsumer;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -99,8 +101,8 @@ class SecretInformersIT {
   void onlyKeymintsOwnSecretsAreHeldWholeInEveryWatchedNamespaceFromTheFirstListOn() {
     List<String> namespaces = List.of(kube.newNamespace("own-a"), kube.newNamespace("own-b"));
     for (String namespace : namespaces) { // all there before Keymint starts, as after a restart
-      AppToken token = token(namespace, "scorer", null);
-      AppToken other = token(namespace, "other", null);
+      AppToken token = token(namespace, "scorer");
+      AppToken other = token(namespace, "other");
       create(OutputSecrets.desired(token, "scorer-token", Map.of("access_token", "t"), null));
       create(labelled(namespace, "lookalike"));
       create(controlledBy(labelled(namespace, "scorer-extra"), token, token.getMetadata().getUid()));
@@ -142,15 +144,8 @@ class SecretInformersIT {
 
   @Test
   void aSecretIsHeldWholeWhileKeymintOwnsItAndAsAVersionOtherwise() {
-    String namespace = kube.newNamespace("own-change");
-    Probe probe = new Probe();
-    Operator operator = operator(probe, Set.of(namespace));
-    try {
-      AppToken token = token(namespace, "scorer", null);
-      create(labelled(namespace, "scorer-token"));
-      await().atMost(TIMEOUT).until(() -> probe.cachedOwn(namespace, "scorer-token") != null);
-      assertThat(VersionOnlyStore.isVersionOnly(probe.cachedOwn(namespace, "scorer-token"))).isTrue();
-
+    withVersionOnlySecret("own-change", token -> labelled(token.getMetadata().getNamespace(), "scorer-token"), (probe, token) -> {
+      String namespace = token.getMetadata().getNamespace();
       client.secrets().inNamespace(namespace).withName("scorer-token") // now it is what Keymint writes
           .edit(s -> controlledBy(s, token, token.getMetadata().getUid()));
       await().atMost(TIMEOUT).until(() -> probe.cachedOwn(namespace, "scorer-token").getData() != null);
@@ -159,35 +154,44 @@ class SecretInformersIT {
       client.secrets().inNamespace(namespace).withName("scorer-token")
           .edit(s -> new SecretBuilder(s).editMetadata().withOwnerReferences(List.of()).endMetadata().build());
       await().atMost(TIMEOUT).until(() -> VersionOnlyStore.isVersionOnly(probe.cachedOwn(namespace, "scorer-token")));
-    } finally {
-      operator.stop();
-    }
+    });
   }
 
   @Test
   void aSecretItsOwnerComesToExpectIsReadOnceAndThenHeldWhole() {
-    String namespace = kube.newNamespace("own-rename");
+    withVersionOnlySecret("own-rename", token -> OutputSecrets.desired(token, "renamed", Map.of("access_token", "t"), null),
+        (probe, token) -> {
+          String namespace = token.getMetadata().getNamespace();
+          AppToken renamed = client.resources(AppToken.class).inNamespace(namespace).withName("scorer").edit(t -> {
+            t.getSpec().secret = new TokenSecret();
+            t.getSpec().secret.name = "renamed";
+            return t;
+          });
+          assertThat(probe.own.getSecondaryResources(renamed)).as("whole under the name it now expects, read if need be")
+              .anySatisfy(s -> assertThat(s.getData()).containsKey("access_token"));
+          // No event on the Secret: once the primary cache has the new spec, the next read keeps it whole.
+          await().atMost(TIMEOUT).until(() -> probe.own.getSecondaryResources(renamed) != null
+              && probe.cachedOwn(namespace, "renamed").getData() != null);
+          assertThat(probe.cachedOwn(namespace, "renamed").getData()).containsKey("access_token");
+        });
+  }
+
+  /**
+   * In a fresh namespace watched by a probe: AppToken "scorer" (in the probe's cache), then {@code secret},
+   * which the probe's own informer holds as a version only; then the test.
+   */
+  private static void withVersionOnlySecret(String prefix, Function<AppToken, Secret> secret, BiConsumer<Probe, AppToken> test) {
+    String namespace = kube.newNamespace(prefix);
     Probe probe = new Probe();
     Operator operator = operator(probe, Set.of(namespace));
     try {
-      AppToken token = token(namespace, "scorer", null);
-      await().atMost(TIMEOUT).until(() -> probe.reconciled.contains(ResourceID.fromResource(token))); // in its cache
-      create(OutputSecrets.desired(token, "renamed", Map.of("access_token", "t"), null));
-      await().atMost(TIMEOUT).until(() -> probe.cachedOwn(namespace, "renamed") != null);
-      assertThat(VersionOnlyStore.isVersionOnly(probe.cachedOwn(namespace, "renamed"))).as("not a name it writes yet").isTrue();
-
-      client.resources(AppToken.class).inNamespace(namespace).withName("scorer").edit(t -> {
-        t.getSpec().secret = new TokenSecret();
-        t.getSpec().secret.name = "renamed";
-        return t;
-      });
-      AppToken renamed = client.resources(AppToken.class).inNamespace(namespace).withName("scorer").get();
-      assertThat(probe.own.getSecondaryResources(renamed)).as("whole under the name it now expects, read if need be")
-          .anySatisfy(s -> assertThat(s.getData()).containsKey("access_token"));
-      // No event on the Secret: once the primary cache has the new spec, the next read keeps it whole.
-      await().atMost(TIMEOUT).until(() -> probe.own.getSecondaryResources(renamed) != null
-          && probe.cachedOwn(namespace, "renamed").getData() != null);
-      assertThat(probe.cachedOwn(namespace, "renamed").getData()).containsKey("access_token");
+      AppToken token = token(namespace, "scorer");
+      await().atMost(TIMEOUT).until(() -> probe.reconciled.contains(ResourceID.fromResource(token)));
+      Secret created = secret.apply(token);
+      create(created);
+      await().atMost(TIMEOUT).until(() -> probe.cachedOwn(namespace, created.getMetadata().getName()) != null);
+      assertThat(VersionOnlyStore.isVersionOnly(probe.cachedOwn(namespace, created.getMetadata().getName()))).isTrue();
+      test.accept(probe, token);
     } finally {
       operator.stop();
     }
@@ -202,15 +206,11 @@ class SecretInformersIT {
         .toList();
   }
 
-  private static AppToken token(String namespace, String name, String secretName) {
+  private static AppToken token(String namespace, String name) {
     AppToken token = new AppToken();
     token.getMetadata().setName(name);
     token.getMetadata().setNamespace(namespace);
     token.setSpec(new AppTokenSpec());
-    if (secretName != null) {
-      token.getSpec().secret = new TokenSecret();
-      token.getSpec().secret.name = secretName;
-    }
     return client.resource(token).create();
   }
 
