@@ -36,8 +36,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 /**
- * What other people's Secrets cost Keymint's memory ({@code mvn -Pbenchmark verify
- * -Dbenchmark.main=SecretMemoryBenchmark}, {@code -Dbenchmark.secrets=5000}). The mock API server
+ * What other people's Secrets cost Keymint's memory ({@code mvn -Pbenchmark verify} runs it after the
+ * AppToken benchmark; alone: {@code mvn -Pbenchmark test-compile exec:exec@secret-memory-benchmark},
+ * {@code -Dbenchmark.secrets=5000}). The mock API server
  * runs in a process of its own, so this JVM's heap is Keymint's. Measured side by side in one run:
  * <ol>
  *   <li>Keymint's heap after GC, with no unrelated Secrets in the cluster;</li>
