@@ -20,9 +20,9 @@ import java.util.stream.Collectors;
  * Which Secrets Keymint owns, decided by what Keymint itself wrote, never by a label that anyone can
  * put on a Secret (API.md, "Tenant boundary"): a Secret is Keymint's when its controller owner
  * reference names a Keymint resource (API group {@code keymint.io}) that a cache holds now with that
- * uid, and its name is one that resource expects for its output (or state) Secret. So a tenant's
- * Secrets count at most once per Keymint resource, however many carry Keymint's label or an owner
- * reference to one of its resources.
+ * uid, and its name is one that resource expects for its output (or state) Secret. So of a tenant's
+ * Secrets only the one or two that each of its Keymint resources writes count as Keymint's, however
+ * many carry Keymint's label or an owner reference to one of its resources.
  *
  * <p>Owners are looked up in informer caches: one that is behind (a Secret seen before its owner) only
  * makes a Secret of Keymint's look foreign for a while, never the reverse; readers then fetch it
@@ -107,7 +107,8 @@ public final class SecretOwners implements Predicate<Secret> {
     return byKind.values().stream().flatMap(o -> o.expectedNamesOf(resource).stream()).collect(Collectors.toSet());
   }
 
-  private static OwnerReference controllerOf(Secret secret) {
+  /** The Secret's controller owner reference (Kubernetes allows one at most), or null. */
+  static OwnerReference controllerOf(Secret secret) {
     List<OwnerReference> references = secret.getMetadata().getOwnerReferences();
     return references == null ? null
         : references.stream().filter(r -> Boolean.TRUE.equals(r.getController())).findFirst().orElse(null);

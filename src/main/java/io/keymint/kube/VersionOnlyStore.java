@@ -113,9 +113,7 @@ public final class VersionOnlyStore implements ItemStore<Secret> {
     if (accepted(secret)) {
       return new Whole(secret);
     }
-    OwnerReference controller = secret.getMetadata().getOwnerReferences() == null ? null
-        : secret.getMetadata().getOwnerReferences().stream()
-            .filter(r -> Boolean.TRUE.equals(r.getController())).findFirst().orElse(null);
+    OwnerReference controller = SecretOwners.controllerOf(secret);
     return new Version(secret.getMetadata().getUid(), secret.getMetadata().getResourceVersion(), controller == null ? null
         : new Controller(bounded(controller.getApiVersion()), bounded(controller.getKind()), bounded(controller.getName()),
             bounded(controller.getUid())));
