@@ -82,7 +82,7 @@ public class PlatformTokenReconciler extends TokenReconciler<PlatformToken, Plat
     // Kept whole: its token and state Secrets (named as PlatformTokenModel names them), and its applications' Secrets
     SecretOwners owners = SecretOwners.of(SecretOwners.primaries(context, t -> Set.copyOf(List.of(
             TokenSpecs.secretName(t.getSpec() == null ? null : t.getSpec().secret, t.getMetadata().getName()),
-            t.getMetadata().getName() + "-keymint-state"))),
+            PlatformTokenModel.stateSecretNameOf(t.getMetadata().getName())))),
         SecretOwners.informed(ClientApplication.class, applicationCache, app -> Set.of(ClientApplicationModel.secretNameOf(app))));
     return List.of(SecretInformers.own(context, OutputSecrets.SELECTOR, PlatformTokenReconciler::referencedSecrets, owners),
         SecretInformers.others(context, PlatformTokenReconciler::referencedSecrets), applicationCache);
