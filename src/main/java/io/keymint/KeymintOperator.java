@@ -83,7 +83,7 @@ public final class KeymintOperator implements AutoCloseable {
     // One share per namespace across the three kinds: its ClientApplications, AppTokens and
     // PlatformTokens together hold at most KEYMINT_MAX_CONCURRENT_PER_NAMESPACE of the threads.
     NamespaceFairness fairness = new NamespaceFairness(config.maxConcurrentPerNamespace(),
-        ThreadLocalRandom.current()::nextDouble, metrics);
+        ThreadLocalRandom.current()::nextDouble, clock, metrics);
     operator.register(new ClientApplicationReconciler(config, fairness, keycloak, clock), o -> watch(o, config));
     operator.register(new AppTokenReconciler(config, fairness, keycloak, tokens, clock, metrics), o -> watch(o, config));
     FingerprintKey fingerprints = FingerprintKey.loadOrCreate(client, operatorNamespace(config, client));

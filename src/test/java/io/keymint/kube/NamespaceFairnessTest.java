@@ -8,6 +8,11 @@ import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.keymint.observe.KeymintMetrics;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -21,29 +26,46 @@ import org.junit.jupiter.params.provider.CsvSource;
 class NamespaceFairnessTest {
 
   private final KeymintMetrics metrics = new KeymintMetrics();
+  private final SteppingClock clock = new SteppingClock();
 
-  @ParameterizedTest(name = "limit {0}, {1} held in its namespace, {2} in another: runs {3}")
+  @ParameterizedTest(name = "limit {0}, {1} held and {2} waiting in its namespace, {3} held in another, it waited {4}: runs {5}")
   @CsvSource(textBlock = """
-      # limit | held here | held in another namespace | runs
-        1     | 0         | 0                         | true
-        1     | 1         | 0                         | false
-        1     | 0         | 1                         | true
-        2     | 1         | 0                         | true
-        2     | 2         | 0                         | false
-        2     | 1         | 2                         | true
-        12    | 11        | 12                        | true
-        12    | 12        | 0                         | false
+      # limit | held here | others waiting here | held in another namespace | it waited | runs
+        1     | 0         | 0                   | 0                         | false     | true
+        1     | 1         | 0                   | 0                         | false     | false
+        1     | 0         | 0                   | 1                         | false     | true
+        2     | 1         | 0                   | 0                         | false     | true
+        2     | 2         | 0                   | 0                         | false     | false
+        2     | 1         | 0                   | 2                         | false     | true
+        12    | 11        | 0                   | 12                        | false     | true
+        12    | 12        | 0                   | 0                         | false     | false
+      # a slot freed while others wait goes to one of them, not to whoever comes along (or comes back at once)
+        1     | 0         | 1                   | 0                         | false     | false
+        1     | 0         | 3                   | 0                         | true      | true
+        2     | 0         | 1                   | 0                         | false     | true
+        2     | 1         | 1                   | 0                         | false     | false
+        2     | 2         | 1                   | 0                         | true      | false
       """, delimiter = '|')
-  void aReconcileRunsOnlyWhileItsNamespaceHasASlotFree(int limit, int heldHere, int heldElsewhere, boolean runs) {
-    NamespaceFairness fairness = new NamespaceFairness(limit, () -> 0.5, metrics);
-    for (int i = 0; i < heldHere; i++) {
-      assertThat(fairness.tryTake("noisy")).isTrue();
+  void aReconcileRunsOnlyWhileItsNamespaceHasASlotForIt(int limit, int heldHere, int waitingHere, int heldElsewhere,
+      boolean waited, boolean runs) {
+    NamespaceFairness fairness = new NamespaceFairness(limit, () -> 0.5, clock, metrics);
+    for (int i = 0; i < limit; i++) { // every slot held, so the others (and the resource, if it waited) wait
+      assertThat(fairness.tryTake("noisy", "AppToken/h" + i)).isTrue();
+    }
+    for (int i = 0; i < waitingHere; i++) {
+      assertThat(fairness.tryTake("noisy", "AppToken/w" + i)).isFalse();
+    }
+    if (waited) {
+      assertThat(fairness.tryTake("noisy", "ConfigMap/r")).isFalse();
+    }
+    for (int i = heldHere; i < limit; i++) {
+      fairness.giveBack("noisy");
     }
     for (int i = 0; i < heldElsewhere; i++) {
-      assertThat(fairness.tryTake("other")).isTrue();
+      assertThat(fairness.tryTake("other", "AppToken/o" + i)).isTrue();
     }
     AtomicInteger ran = new AtomicInteger();
-    UpdateControl<ConfigMap> control = fairness.reconcile(resource("noisy"), () -> {
+    UpdateControl<ConfigMap> control = fairness.reconcile(resource("noisy", "r"), () -> {
       ran.incrementAndGet();
       assertThat(fairness.held("noisy")).isEqualTo(heldHere + 1);
       return UpdateControl.<ConfigMap>noUpdate().rescheduleAfter(60_000);
@@ -56,37 +78,66 @@ class NamespaceFairnessTest {
   }
 
   @Test
+  void theResourceThatJustHadTheSlotWaitsItsTurnAndAWaiterThatWentAwayStopsCounting() {
+    NamespaceFairness fairness = new NamespaceFairness(1, () -> 0.5, clock, metrics);
+    assertThat(fairness.tryTake("noisy", "AppToken/slow")).isTrue();
+    assertThat(fairness.tryTake("noisy", "AppToken/other")).isFalse();
+    fairness.giveBack("noisy");
+    assertThat(fairness.tryTake("noisy", "AppToken/slow")).as("run again at once for events that came meanwhile").isFalse();
+    clock.step(Duration.ofMillis(800));
+    assertThat(fairness.tryTake("noisy", "AppToken/other")).as("the one that waited, back after its retry delay").isTrue();
+    fairness.giveBack("noisy");
+    clock.step(NamespaceFairness.WAITER_GONE);
+    assertThat(fairness.tryTake("noisy", "AppToken/new")).as("slow did not come back (deleted)").isTrue();
+    fairness.giveBack("noisy");
+    assertThat(fairness.namespaces()).isZero();
+  }
+
+  @Test
+  void namespacesNoOneCameBackToLeaveTheTable() {
+    NamespaceFairness fairness = new NamespaceFairness(1, () -> 0.5, clock, metrics);
+    fairness.tryTake("gone", "AppToken/a");
+    fairness.tryTake("gone", "AppToken/b"); // waits, and is deleted before it comes back
+    fairness.giveBack("gone");
+    clock.step(NamespaceFairness.WAITER_GONE);
+    fairness.tryTake("other", "AppToken/c");
+    fairness.giveBack("other");
+    assertThat(fairness.namespaces()).isZero();
+  }
+
+  @Test
   void aDeferredCleanupKeepsTheFinalizerAndComesBackSoon() {
-    NamespaceFairness fairness = new NamespaceFairness(1, () -> 0.0, metrics);
-    fairness.tryTake("noisy");
-    DeleteControl control = fairness.cleanup(resource("noisy"), DeleteControl::defaultDelete);
+    NamespaceFairness fairness = new NamespaceFairness(1, () -> 0.0, clock, metrics);
+    fairness.tryTake("noisy", "AppToken/slow");
+    DeleteControl control = fairness.cleanup(resource("noisy", "r"), DeleteControl::defaultDelete);
     assertThat(control.isRemoveFinalizer()).isFalse();
     assertThat(control.getScheduleDelay()).contains(500L);
-    assertThat(fairness.cleanup(resource("quiet"), DeleteControl::defaultDelete).isRemoveFinalizer()).isTrue();
+    assertThat(fairness.cleanup(resource("quiet", "r"), DeleteControl::defaultDelete).isRemoveFinalizer()).isTrue();
   }
 
   @Test
   void theRetryIsJitteredBetweenHalfASecondAndASecond() {
-    assertThat(new NamespaceFairness(1, () -> 0.0, metrics).retryDelay()).hasMillis(500);
-    assertThat(new NamespaceFairness(1, () -> 0.999, metrics).retryDelay().toMillis()).isEqualTo(999);
+    assertThat(new NamespaceFairness(1, () -> 0.0, clock, metrics).retryDelay()).hasMillis(500);
+    assertThat(new NamespaceFairness(1, () -> 0.999, clock, metrics).retryDelay().toMillis()).isEqualTo(999);
   }
 
   @Test
   void aReconcileThatThrowsGivesItsSlotBackAndTheTableForgetsIdleNamespaces() {
-    NamespaceFairness fairness = new NamespaceFairness(1, () -> 0.5, metrics);
-    assertThatThrownBy(() -> fairness.reconcile(resource("noisy"), () -> {
+    NamespaceFairness fairness = new NamespaceFairness(1, () -> 0.5, clock, metrics);
+    assertThatThrownBy(() -> fairness.reconcile(resource("noisy", "r"), () -> {
       throw new IllegalStateException("boom");
     })).isInstanceOf(IllegalStateException.class);
     assertThat(fairness.held("noisy")).isZero();
-    assertThat(fairness.reconcile(resource("noisy"), UpdateControl::noUpdate).getScheduleDelay()).isEmpty();
+    assertThat(fairness.reconcile(resource("noisy", "r"), UpdateControl::noUpdate).getScheduleDelay()).isEmpty();
+    assertThat(fairness.namespaces()).isZero();
   }
 
   @Test
   void deferredReconcilesAreCountedPerNamespace() {
-    NamespaceFairness fairness = new NamespaceFairness(1, () -> 0.5, metrics);
-    fairness.tryTake("noisy");
-    fairness.reconcile(resource("noisy"), UpdateControl::noUpdate);
-    fairness.reconcile(resource("noisy"), UpdateControl::noUpdate);
+    NamespaceFairness fairness = new NamespaceFairness(1, () -> 0.5, clock, metrics);
+    fairness.tryTake("noisy", "AppToken/slow");
+    fairness.reconcile(resource("noisy", "r"), UpdateControl::noUpdate);
+    fairness.reconcile(resource("noisy", "r"), UpdateControl::noUpdate);
     assertThat(metrics.scrape()).contains("keymint_reconciles_deferred_total{namespace=\"noisy\"} 2.0");
   }
 
@@ -96,22 +147,23 @@ class NamespaceFairnessTest {
    */
   @Test
   void aNamespaceAtItsLimitNeitherBlocksAThreadNorHoldsBackAnotherNamespace() throws Exception {
-    NamespaceFairness fairness = new NamespaceFairness(2, () -> 0.5, metrics);
+    NamespaceFairness fairness = new NamespaceFairness(2, () -> 0.5, Clock.systemUTC(), metrics);
     ExecutorService threads = Executors.newFixedThreadPool(4);
     CountDownLatch slowCallsStarted = new CountDownLatch(2);
     CountDownLatch endpointAnswers = new CountDownLatch(1);
     try {
       for (int i = 0; i < 2; i++) {
-        threads.submit(() -> fairness.reconcile(resource("noisy"), () -> {
+        String name = "slow" + i;
+        threads.submit(() -> fairness.reconcile(resource("noisy", name), () -> {
           slowCallsStarted.countDown();
           await(endpointAnswers);
           return UpdateControl.<ConfigMap>noUpdate();
         }));
       }
       assertThat(slowCallsStarted.await(10, TimeUnit.SECONDS)).isTrue();
-      Future<UpdateControl<ConfigMap>> deferred = threads.submit(() -> fairness.reconcile(resource("noisy"),
+      Future<UpdateControl<ConfigMap>> deferred = threads.submit(() -> fairness.reconcile(resource("noisy", "next"),
           () -> { throw new AssertionError("ran past the namespace's limit"); }));
-      Future<UpdateControl<ConfigMap>> quiet = threads.submit(() -> fairness.reconcile(resource("quiet"),
+      Future<UpdateControl<ConfigMap>> quiet = threads.submit(() -> fairness.reconcile(resource("quiet", "q"),
           () -> UpdateControl.<ConfigMap>noUpdate().rescheduleAfter(60_000)));
       assertThat(deferred.get(10, TimeUnit.SECONDS).getScheduleDelay()).contains(750L);
       assertThat(quiet.get(10, TimeUnit.SECONDS).getScheduleDelay()).contains(60_000L);
@@ -132,7 +184,31 @@ class NamespaceFairnessTest {
     }
   }
 
-  private static ConfigMap resource(String namespace) {
-    return new ConfigMapBuilder().withNewMetadata().withName("r").withNamespace(namespace).endMetadata().build();
+  private static ConfigMap resource(String namespace, String name) {
+    return new ConfigMapBuilder().withNewMetadata().withName(name).withNamespace(namespace).endMetadata().build();
+  }
+
+  /** A clock the test moves. */
+  private static final class SteppingClock extends Clock {
+    private Instant now = Instant.parse("2026-11-23T10:00:00Z");
+
+    void step(Duration by) {
+      now = now.plus(by);
+    }
+
+    @Override
+    public Instant instant() {
+      return now;
+    }
+
+    @Override
+    public ZoneId getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(ZoneId zone) {
+      return this;
+    }
   }
 }
