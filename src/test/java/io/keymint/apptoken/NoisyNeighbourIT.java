@@ -34,7 +34,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -98,9 +97,10 @@ class NoisyNeighbourIT {
         }
       }, 1, 1, TimeUnit.SECONDS);
 
-      application(quiet, "app", spec -> spec.accessTokenLifespan = "30s");
+      keymint.create(new ClientApplication(), quiet, "app", new ClientApplicationSpec(), spec -> spec.accessTokenLifespan = "30s");
       for (int i = 0; i < QUIET; i++) {
-        appToken(quiet, "q" + i, spec -> spec.clientApplicationRef = new LocalObjectReference("app"));
+        keymint.create(new AppToken(), quiet, "q" + i, new AppTokenSpec(),
+            spec -> spec.clientApplicationRef = new LocalObjectReference("app"));
       }
       for (int i = 0; i < QUIET; i++) { // the quiet namespace's first tokens do not wait behind the noise either
         keymint.awaitStatus(AppToken.class, quiet, "q" + i, AppToken::getStatus, ready("True", "TokenIssued"));
@@ -233,7 +233,7 @@ class NoisyNeighbourIT {
     List<String> names = new ArrayList<>();
     for (int i = 0; i < count; i++) {
       int client = i;
-      appToken(namespace, prefix + i, spec -> {
+      keymint.create(new AppToken(), namespace, prefix + i, new AppTokenSpec(), spec -> {
         spec.clientCredentials = new AppTokenSpec.ClientCredentials();
         spec.clientCredentials.tokenUrl = tokenUrl;
         spec.clientCredentials.authMethod = AuthMethod.ClientSecretPost;
@@ -255,26 +255,6 @@ class NoisyNeighbourIT {
     Secret secret = keymint.secret(namespace, name + "-token");
     return secret == null || secret.getMetadata().getAnnotations() == null ? null
         : secret.getMetadata().getAnnotations().get(TokenKeeper.REFRESH_ANSWERED);
-  }
-
-  private void application(String namespace, String name, Consumer<ClientApplicationSpec> edit) {
-    ClientApplication app = new ClientApplication();
-    app.getMetadata().setName(name);
-    app.getMetadata().setNamespace(namespace);
-    ClientApplicationSpec spec = new ClientApplicationSpec();
-    edit.accept(spec);
-    app.setSpec(spec);
-    keymint.create(app);
-  }
-
-  private void appToken(String namespace, String name, Consumer<AppTokenSpec> edit) {
-    AppToken token = new AppToken();
-    token.getMetadata().setName(name);
-    token.getMetadata().setNamespace(namespace);
-    AppTokenSpec spec = new AppTokenSpec();
-    edit.accept(spec);
-    token.setSpec(spec);
-    keymint.create(token);
   }
 
   private static String base64(String value) {

@@ -4,6 +4,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.keymint.KeymintOperator;
 import io.keymint.api.Condition;
@@ -16,6 +17,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Predicate;
 
@@ -108,6 +110,15 @@ public final class KeymintFixture implements AutoCloseable {
 
   public <T extends HasMetadata> T create(T resource) {
     return kube.client().resource(resource).create();
+  }
+
+  /** Creates a resource of one of Keymint's kinds, named in the namespace, with the spec {@code edit} fills in. */
+  public <R extends CustomResource<S, ?>, S> R create(R resource, String namespace, String name, S spec, Consumer<S> edit) {
+    resource.getMetadata().setName(name);
+    resource.getMetadata().setNamespace(namespace);
+    edit.accept(spec);
+    resource.setSpec(spec);
+    return create(resource);
   }
 
   public <T extends HasMetadata> T get(Class<T> type, String namespace, String name) {
