@@ -4,5 +4,6 @@ WORKDIR /opt/keymint
 COPY target/lib/ lib/
 COPY target/keymint.jar keymint.jar
 USER 65532:65532
-ENTRYPOINT ["java", "-jar", "/opt/keymint/keymint.jar"]
+# an OutOfMemoryError ends the process, so Kubernetes restarts it rather than leaving it half alive
+ENTRYPOINT ["java", "-XX:+ExitOnOutOfMemoryError", "-jar", "/opt/keymint/keymint.jar"]
 CMD ["run"]

@@ -39,7 +39,7 @@ class ManifestsIT {
         }
       }
     }
-    assertThat(applied).contains("ClusterRole keymint", "Deployment keymint", "Role keymint-leader-election",
-        "ClientApplication fraud-scorer", "AppToken group-a-read-only", "PlatformToken h2o");
+    assertThat(applied).contains("ClusterRole keymint", "Deployment keymint", "NetworkPolicy keymint",
+        "Role keymint-leader-election", "ClientApplication fraud-scorer", "AppToken group-a-read-only", "PlatformToken h2o");
   }
 }

@@ -1,12 +1,16 @@
 package io.keymint.api;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
 
 /** A reference to an object in the referring resource's own namespace (there is no namespace field, by design). */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public class LocalObjectReference {
   @Required
+  @Pattern(Bounds.NAME_PATTERN)
+  @Size(max = Bounds.NAME_LENGTH)
   public String name;
 
   public LocalObjectReference() {}

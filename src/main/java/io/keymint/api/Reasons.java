@@ -25,6 +25,8 @@ public final class Reasons {
   public static final String REDIRECT_URI_NOT_ALLOWED = "RedirectUriNotAllowed";
   public static final String CLIENT_SCOPE_NOT_ALLOWED = "ClientScopeNotAllowed";
   public static final String KUBERNETES_API_ERROR = "KubernetesApiError";
+  /** A token endpoint answered with more than Keymint keeps: over 1 MiB, or tokens too large for a Secret. Retried with backoff. */
+  public static final String INVALID_TOKEN_RESPONSE = "InvalidTokenResponse";
   /** Another Keymint process holds the right to present this PlatformToken's refresh token right now. */
   public static final String REFRESH_IN_PROGRESS = "RefreshInProgress";
 

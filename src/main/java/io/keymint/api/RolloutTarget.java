@@ -1,7 +1,9 @@
 package io.keymint.api;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
 
 /** A workload in the same namespace restarted when its token changes (for consumers that read env vars). */
 @JsonIgnoreProperties(ignoreUnknown = true)
@@ -11,5 +13,7 @@ public class RolloutTarget {
   @Required
   public Kind kind;
   @Required
+  @Pattern(Bounds.NAME_PATTERN)
+  @Size(max = Bounds.NAME_LENGTH)
   public String name;
 }

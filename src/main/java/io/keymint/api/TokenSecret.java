@@ -11,8 +11,8 @@ import io.fabric8.generator.annotation.Size;
 @JsonIgnoreProperties(ignoreUnknown = true)
 public class TokenSecret {
   @JsonPropertyDescription("Name of the token Secret; default \"<name>-token\".")
-  @Pattern("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
-  @Size(max = 253)
+  @Pattern(Bounds.NAME_PATTERN)
+  @Size(max = Bounds.NAME_LENGTH)
   public String name;
   public SecretTemplate template;
 }

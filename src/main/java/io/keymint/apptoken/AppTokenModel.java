@@ -1,7 +1,7 @@
 package io.keymint.apptoken;
 
 import io.keymint.api.AuthMethod;
-import io.keymint.api.ClientIds;
+import io.keymint.keycloak.ClientIds;
 import io.keymint.api.Reasons;
 import io.keymint.kube.ReconcileException;
 import io.keymint.token.TokenSpecs;

@@ -25,9 +25,6 @@ import java.util.Map;
  */
 public record ApplicationCredentials(URI tokenUrl, ClientAuthentication client, boolean publicClient, String version) {
 
-  /** The value of the Secret's {@code token_endpoint_auth_method} for a client that signs assertions. */
-  public static final String PRIVATE_KEY_JWT = "private_key_jwt";
-
   /** Resolves the application from the informer caches; not there or not Ready: ClientApplicationNotReady. */
   public static ApplicationCredentials resolve(Context<?> context, String namespace, String name) {
     ClientApplication app = Caches.get(context, ClientApplication.class, namespace, name);
@@ -43,7 +40,7 @@ public record ApplicationCredentials(URI tokenUrl, ClientAuthentication client, 
     }
     Map<String, String> data = OutputSecrets.decode(secret);
     boolean publicClient = app.getSpec() != null && app.getSpec().type == ClientApplicationSpec.Type.Public;
-    return new ApplicationCredentials(URI.create(data.get("token_url")),
+    return new ApplicationCredentials(URI.create(data.get(ApplicationSecret.TOKEN_URL)),
         clientOf(data, publicClient, name, app.getStatus().secretName), publicClient,
         app.getMetadata().getUid() + "/" + secret.getMetadata().getResourceVersion());
   }
@@ -55,19 +52,20 @@ public record ApplicationCredentials(URI tokenUrl, ClientAuthentication client, 
    */
   static ClientAuthentication clientOf(Map<String, String> data, boolean publicClient, String application,
       String secretName) {
-    String clientId = data.get("client_id");
+    String clientId = data.get(ApplicationSecret.CLIENT_ID);
     if (publicClient) {
       return ClientAuthentication.none(clientId);
     }
-    if (PRIVATE_KEY_JWT.equals(data.get("token_endpoint_auth_method"))) {
+    if (ApplicationSecret.PRIVATE_KEY_JWT.equals(data.get(ApplicationSecret.AUTH_METHOD))) {
       try {
-        return ClientAuthentication.privateKeyJwt(clientId, ClientKey.parse(data.get("private_key"), data.get("key_id"),
-            "the Secret '" + secretName + "' of ClientApplication '" + application + "' (key 'private_key')"));
+        return ClientAuthentication.privateKeyJwt(clientId, ClientKey.parse(data.get(ApplicationSecret.PRIVATE_KEY),
+            data.get(ApplicationSecret.KEY_ID),
+            "the Secret '" + secretName + "' of ClientApplication '" + application + "' (key '" + ApplicationSecret.PRIVATE_KEY + "')"));
       } catch (ReconcileException unusable) {
         throw notReady(unusable.getMessage());
       }
     }
-    return ClientAuthentication.secret(clientId, data.get("client_secret"), AuthMethod.ClientSecretBasic);
+    return ClientAuthentication.secret(clientId, data.get(ApplicationSecret.CLIENT_SECRET), AuthMethod.ClientSecretBasic);
   }
 
   /** The application's client id. */

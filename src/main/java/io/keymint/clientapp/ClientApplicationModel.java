@@ -1,6 +1,6 @@
 package io.keymint.clientapp;
 
-import io.keymint.api.ClientIds;
+import io.keymint.keycloak.ClientIds;
 import io.keymint.api.Durations;
 import io.keymint.api.Reasons;
 import io.keymint.api.SecretTemplate;
@@ -37,16 +37,10 @@ public record ClientApplicationModel(
     boolean keptClientId) {
 
   static final Duration MIN_ROTATION_PERIOD = Duration.ofSeconds(10);
+  /** Shorter lifespans would have AppTokens on the application ask Keycloak more often than every 10 s. */
+  static final Duration MIN_LIFESPAN = Duration.ofSeconds(10);
+  static final Duration MAX_LIFESPAN = Duration.ofHours(24);
   static final Duration DEFAULT_GRACE_PERIOD = Duration.ofMinutes(10);
-  static final String CLIENT_SECRET = "client_secret";
-  static final String PRIVATE_KEY = "private_key";
-  static final String KEY_ID = "key_id";
-  static final String AUTH_METHOD = "token_endpoint_auth_method";
-  static final String PRIVATE_KEY_JWT = "private_key_jwt";
-  /** Every standard key an application's Secret can hold; which ones it holds: {@link #secretKeys()}. */
-  static final List<String> SECRET_KEYS = List.of("client_id", CLIENT_SECRET, PRIVATE_KEY, KEY_ID, AUTH_METHOD,
-      "issuer_url", "token_url", "realm");
-  private static final List<String> COMMON_KEYS = List.of("client_id", "issuer_url", "token_url", "realm");
 
   /** PrivateKeyJwt: the client authenticates with assertions signed by a key pair Keymint generates. */
   public boolean privateKeyJwt() {
@@ -55,17 +49,7 @@ public record ClientApplicationModel(
 
   /** The standard keys this application's Secret holds. */
   public List<String> secretKeys() {
-    return secretKeysOf(!confidential(), privateKeyJwt());
-  }
-
-  private static List<String> secretKeysOf(boolean publicClient, boolean privateKeyJwt) {
-    List<String> keys = new ArrayList<>(COMMON_KEYS);
-    if (privateKeyJwt) {
-      keys.addAll(List.of(PRIVATE_KEY, KEY_ID, AUTH_METHOD));
-    } else if (!publicClient) {
-      keys.add(CLIENT_SECRET);
-    }
-    return keys;
+    return ApplicationSecret.keysOf(!confidential(), privateKeyJwt());
   }
 
   public boolean confidential() {
@@ -161,8 +145,9 @@ public record ClientApplicationModel(
     Integer lifespan = null;
     if (spec.accessTokenLifespan != null) {
       Duration d = duration("accessTokenLifespan", spec.accessTokenLifespan);
-      if (d.toSeconds() < 1) {
-        throw invalid("accessTokenLifespan must be at least 1s");
+      if (d.compareTo(MIN_LIFESPAN) < 0 || d.compareTo(MAX_LIFESPAN) > 0) {
+        throw invalid("accessTokenLifespan must be from " + Durations.format(MIN_LIFESPAN) + " to "
+            + Durations.format(MAX_LIFESPAN));
       }
       lifespan = (int) d.toSeconds();
     }
@@ -186,7 +171,7 @@ public record ClientApplicationModel(
     }
     SecretTemplate template = spec.secret == null ? null : spec.secret.template;
     if (template != null) { // only the keys this kind of application has
-      SecretTemplates.check(template.data, secretKeysOf(publicClient, privateKeyJwt), SECRET_KEYS);
+      SecretTemplates.check(template.data, ApplicationSecret.keysOf(publicClient, privateKeyJwt), ApplicationSecret.KEYS);
     }
     KeyAlgorithm keyAlgorithm = !privateKeyJwt ? null : spec.keyAlgorithm == null ? KeyAlgorithm.ES256 : spec.keyAlgorithm;
     ClientApplicationSpec.Flows flows = spec.flows == null ? new ClientApplicationSpec.Flows() : spec.flows;

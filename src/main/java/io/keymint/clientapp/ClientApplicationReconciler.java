@@ -49,7 +49,7 @@ public class ClientApplicationReconciler implements Reconciler<ClientApplication
 
   private static final Logger log = LoggerFactory.getLogger(ClientApplicationReconciler.class);
   static final Duration STALLED_RECHECK = Duration.ofMinutes(5);
-  static final List<String> SECRET_KEYS = ClientApplicationModel.SECRET_KEYS;
+  static final List<String> SECRET_KEYS = ApplicationSecret.KEYS;
   /** On the output Secret: when its client secret was last regenerated. */
   static final String ROTATED_AT = "keymint.io/rotated-at";
 
@@ -93,8 +93,8 @@ public class ClientApplicationReconciler implements Reconciler<ClientApplication
     Outcome outcome;
     Duration next;
     try {
+      requireSameClient(status, ClientApplicationModel.realmOf(app, config), ClientApplicationModel.clientIdOf(app));
       ClientApplicationModel model = ClientApplicationModel.from(app, config, rolePolicy);
-      requireSameClient(status, model);
       boolean clientCurrent = status.clientUuid != null && model.client().hash().equals(status.clientHash)
           && !driftCheckDue(status, now);
       if (!clientCurrent && model.keptClientId() && !keycloak.owns(model.realm(), model.clientId(), model.client().owner())) {
@@ -163,15 +163,15 @@ public class ClientApplicationReconciler implements Reconciler<ClientApplication
    * at creation (the CRD's rule says so too; an API server without it, or a CRD from before it,
    * must not let a rename through).
    */
-  private static void requireSameClient(ClientApplicationStatus status, ClientApplicationModel model) {
-    if (status.clientUuid == null) {
+  private static void requireSameClient(ClientApplicationStatus status, String realm, String clientId) {
+    if (status.clientUuid == null || realm == null) { // never provisioned, or no Keycloak: the model says which
       return;
     }
-    if (status.realm != null && !status.realm.equals(model.realm())) {
+    if (status.realm != null && !status.realm.equals(realm)) {
       throw ReconcileException.permanent(Reasons.INVALID_SPEC, "spec.realm cannot change after creation: this"
           + " ClientApplication's client is in realm '" + status.realm + "' (delete and recreate it to move it)");
     }
-    if (status.clientId != null && !status.clientId.equals(model.clientId())) {
+    if (status.clientId != null && !status.clientId.equals(clientId)) {
       throw ReconcileException.permanent(Reasons.INVALID_SPEC, "spec.clientId cannot change after creation: this"
           + " ClientApplication provisioned client '" + status.clientId + "' (delete and recreate it to rename it)");
     }
@@ -214,20 +214,21 @@ public class ClientApplicationReconciler implements Reconciler<ClientApplication
     }
     status.realm = model.realm(); // named only once Keycloak showed our mark on the client
     status.clientId = model.clientId();
-    Instant rotatedAt = latest(Times.parse(view.annotation(ROTATED_AT)), Times.parse(status.secretRotatedAt));
-    status.secretRotatedAt = model.confidential() ? Times.format(rotatedAt == null ? now : rotatedAt) : null;
-    Credential credential = !model.confidential() ? Credentials.none(status)
-        : model.privateKeyJwt() ? credentials.keyPair(context.getClient(), app, model, client, status, view, rotation,
+    Instant recordedRotation = latest(Times.parse(view.annotation(ROTATED_AT)), Times.parse(status.secretRotatedAt));
+    Instant rotatedAt = recordedRotation == null ? now : recordedRotation;
+    Credential credential = !model.confidential() ? Credential.NONE
+        : model.privateKeyJwt() ? credentials.keyPair(context.getClient(), app, model, client, rotatedAt, view, rotation,
             !clientCurrent, now)
-        : credentials.clientSecret(context.getClient(), app, model, client, status, view, rotation, !clientCurrent, now);
+        : credentials.clientSecret(context.getClient(), app, model, client, rotatedAt, view, rotation, !clientCurrent, now);
+    status.secretRotatedAt = Times.format(credential.rotatedAt());
+    status.secretExpiresAt = Times.format(credential.expiresAt());
+    status.keyId = credential.keyId();
+    status.previousKeyId = credential.previousKeyId();
+    status.previousCredentialExpiresAt = Times.format(credential.previousEnd());
     status.lastRotationRequest = rotationRequest;
 
-    Map<String, String> data = new LinkedHashMap<>();
-    data.put("client_id", model.clientId());
-    data.putAll(credential.data());
-    data.put("issuer_url", keycloak.issuerUrl(model.realm()));
-    data.put("token_url", keycloak.tokenUrl(model.realm()));
-    data.put("realm", model.realm());
+    Map<String, String> data = ApplicationSecret.data(model.clientId(), credential.data(), keycloak.issuerUrl(model.realm()),
+        keycloak.tokenUrl(model.realm()), model.realm());
     Map<String, String> bookkeeping = new LinkedHashMap<>(credential.bookkeeping());
     if (rotationRequest != null) {
       bookkeeping.put(Labels.ROTATION_ANSWERED, rotationRequest);

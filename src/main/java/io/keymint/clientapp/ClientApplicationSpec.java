@@ -7,6 +7,7 @@ import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
+import io.keymint.api.Bounds;
 import io.keymint.api.Durations;
 import io.keymint.api.SecretTemplate;
 import java.util.List;
@@ -35,14 +36,15 @@ public class ClientApplicationSpec {
   public enum KeyAlgorithm { ES256, RS256 }
 
   @JsonPropertyDescription("Keycloak realm; default: the operator's KEYMINT_KEYCLOAK_REALM. Immutable.")
-  @Size(min = 1, max = 255)
+  @Size(min = 1, max = Bounds.IDENTIFIER_LENGTH)
   public String realm;
 
   @JsonPropertyDescription("Client ID in Keycloak; default \"<namespace>-<name>\". Immutable.")
-  @Size(min = 1, max = 255)
+  @Size(min = 1, max = Bounds.IDENTIFIER_LENGTH)
   @Pattern("^[A-Za-z0-9._:/-]+$")
   public String clientId;
 
+  @JsonPropertyDescription("The client's description in Keycloak (at most 255 characters, Keycloak's column).")
   @Size(max = 255)
   public String description;
 
@@ -61,16 +63,24 @@ public class ClientApplicationSpec {
   public ServiceAccount serviceAccount;
 
   @JsonPropertyDescription("Client roles this application defines; AppTokens in audience mode can be granted them.")
-  public List<@Pattern("^[A-Za-z0-9._:-]+$") String> roles;
+  @Size(max = Bounds.LIST_ITEMS)
+  public List<@Pattern("^[A-Za-z0-9._:-]+$") @Size(max = Bounds.IDENTIFIER_LENGTH) String> roles;
 
   public Flows flows;
-  public List<String> redirectUris;
-  public List<String> webOrigins;
-  public List<String> defaultClientScopes;
-  public List<String> optionalClientScopes;
+  @Size(max = Bounds.LIST_ITEMS)
+  public List<@Size(max = Bounds.URL_LENGTH) String> redirectUris;
+  @Size(max = Bounds.LIST_ITEMS)
+  public List<@Size(max = Bounds.URL_LENGTH) String> webOrigins;
+  @Size(max = Bounds.LIST_ITEMS)
+  public List<@Size(max = Bounds.IDENTIFIER_LENGTH) String> defaultClientScopes;
+  @Size(max = Bounds.LIST_ITEMS)
+  public List<@Size(max = Bounds.IDENTIFIER_LENGTH) String> optionalClientScopes;
 
-  @JsonPropertyDescription("Access-token lifespan of this client in Keycloak, e.g. 5m.")
+  @JsonPropertyDescription("Access-token lifespan of this client in Keycloak, e.g. 5m; from 10s to 24h.")
   @Pattern(Durations.PATTERN)
+  @Size(max = Bounds.DURATION_LENGTH)
+  @ValidationRule(value = "duration(self) >= duration('10s') && duration(self) <= duration('24h')",
+      message = "accessTokenLifespan is from 10s to 24h")
   public String accessTokenLifespan;
 
   public OutputSecret secret;
@@ -81,7 +91,9 @@ public class ClientApplicationSpec {
   @JsonInclude(JsonInclude.Include.NON_NULL)
   @JsonIgnoreProperties(ignoreUnknown = true)
   public static class ServiceAccount {
-    public List<String> realmRoles;
+    @Size(max = Bounds.LIST_ITEMS)
+    public List<@Size(max = Bounds.IDENTIFIER_LENGTH) String> realmRoles;
+    @Size(max = Bounds.LIST_ITEMS)
     public List<ClientRoles> clientRoles;
   }
 
@@ -89,9 +101,11 @@ public class ClientApplicationSpec {
   public static class ClientRoles {
     @JsonPropertyDescription("clientId of the client that defines the roles.")
     @Required
+    @Size(max = Bounds.IDENTIFIER_LENGTH)
     public String client;
     @Required
-    public List<String> roles;
+    @Size(max = Bounds.LIST_ITEMS)
+    public List<@Size(max = Bounds.IDENTIFIER_LENGTH) String> roles;
 
     public ClientRoles() {}
 
@@ -114,8 +128,8 @@ public class ClientApplicationSpec {
   @JsonIgnoreProperties(ignoreUnknown = true)
   public static class OutputSecret {
     @JsonPropertyDescription("Name of the output Secret; default \"<name>-client\".")
-    @Pattern("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
-    @Size(max = 253)
+    @Pattern(Bounds.NAME_PATTERN)
+    @Size(max = Bounds.NAME_LENGTH)
     public String name;
     public Rotation rotation;
     public SecretTemplate template;
@@ -127,6 +141,8 @@ public class ClientApplicationSpec {
     @JsonPropertyDescription("Regenerate the credential (client secret or key pair) this often, e.g. 720h. At"
         + " least 10s. Optional: without it, only keymint.io/rotate-secret rotates.")
     @Pattern(Durations.PATTERN)
+    @Size(max = Bounds.DURATION_LENGTH)
+    @ValidationRule(value = "duration(self) >= duration('10s')", message = "secret.rotation.period is at least 10s")
     public String period;
 
     @JsonPropertyDescription("How long the previous credential stays accepted after a rotation; default 10m (half"
@@ -134,6 +150,7 @@ public class ClientApplicationSpec {
         + " PrivateKeyJwt: always. ClientSecret: only where the realm keeps a rotated secret (Keycloak's"
         + " client-secret rotation policy); otherwise the old secret ends at once. Shorter than period.")
     @Pattern(Durations.PATTERN)
+    @Size(max = Bounds.DURATION_LENGTH)
     public String gracePeriod;
   }
 }

@@ -83,18 +83,9 @@ final class Credentials {
     return !rotation.any() && !"true".equals(view.annotation(PREVIOUS_SECRET_HELD)) && view.annotation(KEY_ALGORITHM) == null;
   }
 
-  /** A Public application: no credential. */
-  static Credential none(ClientApplicationStatus status) {
-    status.secretExpiresAt = null;
-    status.keyId = null;
-    status.previousKeyId = null;
-    status.previousCredentialExpiresAt = null;
-    return Credential.NONE;
-  }
-
   /** Whether the cached Secret alone shows that the key pair needs no look at Keycloak. */
   static boolean keyPairSettled(ClientApplicationModel model, SecretView view, Rotation rotation, Instant now) {
-    return KeyRotation.nothingToDo(view.data().get(ClientApplicationModel.KEY_ID), algorithm(view),
+    return KeyRotation.nothingToDo(view.data().get(ApplicationSecret.KEY_ID), algorithm(view),
         view.annotation(PREVIOUS_KEY_ID), Times.parse(view.annotation(PREVIOUS_EXPIRES_AT)), model.keyAlgorithm(),
         rotation.requested(), rotation.due(), now);
   }
@@ -105,12 +96,12 @@ final class Credentials {
    * private key reaches the Secret, and an old one leaves only after its grace period.
    */
   Credential keyPair(KubernetesClient kube, HasMetadata app, ClientApplicationModel model, Supplier<OwnedClient> client,
-      ClientApplicationStatus status, SecretView view, Rotation rotation, boolean checkKeycloak, Instant now) {
-    String secretKeyId = view.data().get(ClientApplicationModel.KEY_ID);
+      Instant rotatedAt, SecretView view, Rotation rotation, boolean checkKeycloak, Instant now) {
+    String secretKeyId = view.data().get(ApplicationSecret.KEY_ID);
     Instant previousEnd = Times.parse(view.annotation(PREVIOUS_EXPIRES_AT));
     if (!checkKeycloak && keyPairSettled(model, view, rotation, now)) {
-      return keyPairCredential(status, view.data().get(ClientApplicationModel.PRIVATE_KEY), secretKeyId,
-          model.keyAlgorithm(), view.annotation(PREVIOUS_KEY_ID), previousEnd);
+      return keyPairCredential(view.data().get(ApplicationSecret.PRIVATE_KEY), secretKeyId, model.keyAlgorithm(),
+          view.annotation(PREVIOUS_KEY_ID), previousEnd, rotatedAt);
     }
     Map<String, String> registered = keycloak.registeredKeys(client.get());
     KeyRotation.State state = new KeyRotation.State(secretKeyId, algorithm(view), view.annotation(PREVIOUS_KEY_ID),
@@ -129,10 +120,9 @@ final class Credentials {
           registered.keySet().stream().filter(k -> !keys.containsKey(k)).toList());
     }
     if (generated == null) {
-      return keyPairCredential(status, view.data().get(ClientApplicationModel.PRIVATE_KEY), secretKeyId,
-          model.keyAlgorithm(), plan.previousKeyId(), plan.previousExpiresAt());
+      return keyPairCredential(view.data().get(ApplicationSecret.PRIVATE_KEY), secretKeyId, model.keyAlgorithm(),
+          plan.previousKeyId(), plan.previousExpiresAt(), rotatedAt);
     }
-    status.secretRotatedAt = Times.format(now);
     log.info("New {} key {} for client {} ({})", model.keyAlgorithm(), generated.keyId(), model.clientId(),
         plan.cause().description());
     if (plan.cause().keepsOldKey()) {
@@ -140,20 +130,16 @@ final class Credentials {
           + model.clientId() + "' (" + plan.cause().description() + "); the previous key (" + plan.previousKeyId()
           + ") is accepted until " + Times.format(plan.previousExpiresAt()), now);
     }
-    return keyPairCredential(status, generated.privateKeyPem(), generated.keyId(), generated.algorithm(),
-        plan.previousKeyId(), plan.previousExpiresAt());
+    return keyPairCredential(generated.privateKeyPem(), generated.keyId(), generated.algorithm(),
+        plan.previousKeyId(), plan.previousExpiresAt(), now);
   }
 
-  private static Credential keyPairCredential(ClientApplicationStatus status, String privateKey, String keyId,
-      KeyAlgorithm algorithm, String previousKeyId, Instant previousEnd) {
-    status.secretExpiresAt = null;
-    status.keyId = keyId;
-    status.previousKeyId = previousKeyId;
-    status.previousCredentialExpiresAt = Times.format(previousEnd);
+  private static Credential keyPairCredential(String privateKey, String keyId, KeyAlgorithm algorithm,
+      String previousKeyId, Instant previousEnd, Instant rotatedAt) {
     Map<String, String> data = new LinkedHashMap<>();
-    data.put(ClientApplicationModel.PRIVATE_KEY, privateKey);
-    data.put(ClientApplicationModel.KEY_ID, keyId);
-    data.put(ClientApplicationModel.AUTH_METHOD, ClientApplicationModel.PRIVATE_KEY_JWT);
+    data.put(ApplicationSecret.PRIVATE_KEY, privateKey);
+    data.put(ApplicationSecret.KEY_ID, keyId);
+    data.put(ApplicationSecret.AUTH_METHOD, ApplicationSecret.PRIVATE_KEY_JWT);
     Map<String, String> bookkeeping = new LinkedHashMap<>();
     bookkeeping.put(KEY_ALGORITHM, algorithm.name());
     if (previousKeyId != null) {
@@ -162,7 +148,8 @@ final class Credentials {
     if (previousEnd != null) {
       bookkeeping.put(PREVIOUS_EXPIRES_AT, Times.format(previousEnd));
     }
-    return new Credential(data, bookkeeping, previousKeyId == null ? null : previousEnd);
+    return new Credential(data, bookkeeping, previousKeyId == null ? null : previousEnd, rotatedAt, null, keyId,
+        previousKeyId, previousEnd);
   }
 
   /**
@@ -170,9 +157,7 @@ final class Credentials {
    * grace period where the realm keeps rotated secrets), else the Secret's own, else Keycloak's.
    */
   Credential clientSecret(KubernetesClient kube, HasMetadata app, ClientApplicationModel model, Supplier<OwnedClient> client,
-      ClientApplicationStatus status, SecretView view, Rotation rotation, boolean checkKeycloak, Instant now) {
-    status.keyId = null;
-    status.previousKeyId = null;
+      Instant rotatedAt, SecretView view, Rotation rotation, boolean checkKeycloak, Instant now) {
     Instant previousEnd = Times.parse(view.annotation(PREVIOUS_EXPIRES_AT));
     boolean held = "true".equals(view.annotation(PREVIOUS_SECRET_HELD));
     String secret;
@@ -180,12 +165,12 @@ final class Credentials {
     boolean fromKeyPair = view.annotation(KEY_ALGORITHM) != null;
     if (rotation.any() || fromKeyPair) {
       String why = rotation.any() ? rotation.describe() : "clientAuthentication changed";
-      String previous = view.data().get(ClientApplicationModel.CLIENT_SECRET);
+      String previous = view.data().get(ApplicationSecret.CLIENT_SECRET);
       secret = keycloak.regenerateSecret(client.get());
       Instant keptUntil = previous == null ? null : keycloak.rotatedSecretExpiry(client.get(), previous);
       previousEnd = SecretGrace.previousEnd(now, model.gracePeriod(), keptUntil);
       held = SecretGrace.removedByKeymint(keptUntil, previousEnd);
-      status.secretRotatedAt = Times.format(now);
+      rotatedAt = now;
       log.info("Rotated the client secret of {} ({}; the previous one {})", model.clientId(), why,
           keptUntil == null ? "ended at once" : "is accepted until " + Times.format(previousEnd));
       Events.record(kube, app, Events.NORMAL, "SecretRotated", "the client secret of '" + model.clientId()
@@ -198,7 +183,7 @@ final class Credentials {
         log.info("Removed the previous client secret of {}: its grace period ended", model.clientId());
         held = false;
       }
-      String kept = view.data().get(ClientApplicationModel.CLIENT_SECRET);
+      String kept = view.data().get(ApplicationSecret.CLIENT_SECRET);
       secret = kept != null && !checkKeycloak ? kept : keycloak.readSecret(client.get());
     }
     // Keycloak's expiry of the current secret, looked up whenever Keymint asked Keycloak for the secret
@@ -208,8 +193,6 @@ final class Credentials {
     if (regenerated && expiresAt != null && !expiresAt.isAfter(now)) {
       expiresAt = null; // a stale expiry (e.g. a policy since removed) must not make every reconcile rotate
     }
-    status.secretExpiresAt = Times.format(expiresAt);
-    status.previousCredentialExpiresAt = Times.format(previousEnd);
     Map<String, String> bookkeeping = new LinkedHashMap<>();
     if (previousEnd != null) {
       bookkeeping.put(PREVIOUS_EXPIRES_AT, Times.format(previousEnd));
@@ -220,10 +203,11 @@ final class Credentials {
     if (expiresAt != null) {
       bookkeeping.put(SECRET_EXPIRES_AT, Times.format(expiresAt));
     }
-    Instant renewal = SecretGrace.renewalAt(Times.parse(status.secretRotatedAt), expiresAt);
+    Instant renewal = SecretGrace.renewalAt(rotatedAt, expiresAt);
     Instant next = held ? previousEnd : null;
     next = renewal != null && (next == null || renewal.isBefore(next)) ? renewal : next;
-    return new Credential(Map.of(ClientApplicationModel.CLIENT_SECRET, secret), bookkeeping, next);
+    return new Credential(Map.of(ApplicationSecret.CLIENT_SECRET, secret), bookkeeping, next, rotatedAt, expiresAt, null,
+        null, previousEnd);
   }
 
   private static KeyAlgorithm algorithm(SecretView view) {

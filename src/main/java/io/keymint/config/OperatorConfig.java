@@ -1,7 +1,6 @@
 package io.keymint.config;
 
 import io.keymint.api.Durations;
-import io.keymint.api.ClientIds;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -41,6 +40,11 @@ public record OperatorConfig(
   /** Keycloak's built-in client scopes: the default of KEYMINT_ALLOWED_CLIENT_SCOPES. */
   public static final List<String> BUILT_IN_CLIENT_SCOPES = List.of("basic", "profile", "email", "roles",
       "web-origins", "acr", "address", "phone", "offline_access", "microprofile-jwt", "organization");
+
+  /** KEYMINT_CLIENT_ID_PATTERN's placeholder for the resource's namespace. */
+  public static final String NAMESPACE_PLACEHOLDER = "{namespace}";
+  /** The default of KEYMINT_CLIENT_ID_PATTERN: a namespace chooses clientIds only within its own prefix. */
+  public static final List<String> DEFAULT_CLIENT_ID_PATTERNS = List.of(NAMESPACE_PLACEHOLDER + ".*");
 
   /** JOSDK's own default number of reconcile threads (ConfigurationService.DEFAULT_RECONCILIATION_THREADS_NUMBER). */
   public static final int DEFAULT_RECONCILE_THREADS = 50;
@@ -153,11 +157,12 @@ public record OperatorConfig(
     }
     List<String> clientScopes = settings.list("KEYMINT_ALLOWED_CLIENT_SCOPES");
     Duration rolloutMinInterval = settings.duration("KEYMINT_ROLLOUT_MIN_INTERVAL", Duration.ofMinutes(1));
-    List<String> clientIdPatterns = settings.list(ClientIds.PATTERN_SETTING);
+    List<String> clientIdPatterns = settings.list("KEYMINT_CLIENT_ID_PATTERN");
     for (String pattern : clientIdPatterns) {
-      if (!ClientIds.wellFormed(pattern)) {
-        throw new ConfigException(ClientIds.PATTERN_SETTING + ": '" + pattern + "' is not a pattern like "
-            + ClientIds.DEFAULT_PATTERNS.get(0) + " (* is any characters, " + ClientIds.NAMESPACE_PLACEHOLDER
+      String rest = pattern.replace(NAMESPACE_PLACEHOLDER, "");
+      if (rest.contains("{") || rest.contains("}")) {
+        throw new ConfigException("KEYMINT_CLIENT_ID_PATTERN: '" + pattern + "' is not a pattern like "
+            + DEFAULT_CLIENT_ID_PATTERNS.get(0) + " (* is any characters, " + NAMESPACE_PLACEHOLDER
             + " the resource's namespace)");
       }
     }
@@ -179,7 +184,7 @@ public record OperatorConfig(
         settings.bool("KEYMINT_LEADER_ELECTION"), port, resync, redirectUriHosts,
         clientScopes.isEmpty() ? BUILT_IN_CLIENT_SCOPES : clientScopes,
         settings.get("KEYMINT_LEADER_ELECTION_NAMESPACE"), rolloutMinInterval,
-        clientIdPatterns.isEmpty() ? ClientIds.DEFAULT_PATTERNS : clientIdPatterns, threads, perNamespace,
+        clientIdPatterns.isEmpty() ? DEFAULT_CLIENT_ID_PATTERNS : clientIdPatterns, threads, perNamespace,
         minMintInterval);
   }
 

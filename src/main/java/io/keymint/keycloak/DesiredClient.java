@@ -64,7 +64,24 @@ public record DesiredClient(
     return !publicClient;
   }
 
+  /**
+   * Someone other than the client itself can get a token through it: a user logs in (standard flow)
+   * or hands over a password (direct access grants). Keymint enables no other user-facing grant on
+   * its clients (implicit, device, CIBA, token exchange). A client that is not user-facing issues
+   * tokens only for its own service account, whose role mappings Keymint keeps to exactly the
+   * declared roles: it needs no scope mappings ({@code fullScopeAllowed} on adds nothing to its
+   * tokens). A user-facing client keeps {@code fullScopeAllowed} off and scope mappings for exactly
+   * the declared roles, so a realm administrator logging in through it gets none of their own roles.
+   */
+  public boolean userFacing() {
+    return standardFlow || directAccessGrants;
+  }
+
+  /**
+   * Changes when anything Keymint makes of this description changes, derived settings included: a
+   * Keymint that derives more (full scope for clients without a login flow) syncs every client once.
+   */
   public String hash() {
-    return Hashes.of(toString());
+    return Hashes.of(toString() + ", userFacing=" + userFacing());
   }
 }

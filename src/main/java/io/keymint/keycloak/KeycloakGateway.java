@@ -22,10 +22,8 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.keycloak.OAuth2Constants;
@@ -55,8 +53,9 @@ public final class KeycloakGateway implements AutoCloseable {
   public static final List<String> REQUIRED_ADMIN_ROLES =
       List.of("manage-clients", "manage-users", "view-realm");
   /**
-   * Needed in addition only when ClientApplications grant realm roles: Keycloak 26.7 puts a realm role
-   * into a client's scope (fullScopeAllowed is off) only for an admin with this role.
+   * Needed in addition only to grant realm roles on clients with a user-facing flow: such a client
+   * keeps fullScopeAllowed off, and Keycloak 26.7 puts a realm role into a client's scope only for an
+   * admin with this role. Service-account-only clients need no scope mappings ({@link DesiredClient#userFacing}).
    */
   public static final String REALM_ROLE_GRANTS_ADMIN_ROLE = "manage-realm";
   static final String LIFESPAN_ATTRIBUTE = "access.token.lifespan";
@@ -153,15 +152,17 @@ public final class KeycloakGateway implements AutoCloseable {
       uuid = createClient(realm, desired);
     } else {
       uuid = existing.getId();
-      ClientRepresentation updated = toRepresentation(desired, copy(existing));
-      if (!sameClient(existing, updated)) {
+      ClientRepresentation updated = ClientDiff.update(desired, existing);
+      if (updated != null) {
         admin.run("updating client '" + desired.clientId() + "'", () -> realm.clients().get(uuid).update(updated));
         log.info("Updated Keycloak client {} in realm {}", desired.clientId(), desired.realm());
       }
     }
     ClientResource client = realm.clients().get(uuid);
     syncDefinedRoles(client, desired);
-    roles.syncScope(client, grants, desired.clientId());
+    if (desired.userFacing()) { // otherwise full scope: the scope mappings do not count, and are left as they are
+      roles.syncScope(client, grants, desired.clientId());
+    }
     if (desired.serviceAccount()) {
       roles.syncServiceAccount(realm, client, grants, desired.clientId());
     }
@@ -207,7 +208,7 @@ public final class KeycloakGateway implements AutoCloseable {
   private String createClient(RealmResource realm, DesiredClient desired) {
     try {
       String uuid = admin.call("creating client '" + desired.clientId() + "'", () -> {
-        try (Response response = realm.clients().create(toRepresentation(desired, new ClientRepresentation()))) {
+        try (Response response = realm.clients().create(ClientDiff.create(desired))) {
           return CreatedResponseUtil.getCreatedId(response);
         }
       });
@@ -362,69 +363,6 @@ public final class KeycloakGateway implements AutoCloseable {
     return found.stream().filter(c -> clientId.equals(c.getClientId())).findFirst().orElse(null);
   }
 
-  static ClientRepresentation toRepresentation(DesiredClient desired, ClientRepresentation rep) {
-    rep.setClientId(desired.clientId());
-    rep.setName(desired.clientId());
-    rep.setDescription(desired.description() == null ? "" : desired.description());
-    rep.setEnabled(true);
-    rep.setProtocol("openid-connect");
-    rep.setPublicClient(desired.publicClient());
-    rep.setClientAuthenticatorType(desired.privateKeyJwt() ? "client-jwt" : "client-secret");
-    rep.setServiceAccountsEnabled(desired.serviceAccount());
-    rep.setStandardFlowEnabled(desired.standardFlow());
-    rep.setDirectAccessGrantsEnabled(desired.directAccessGrants());
-    rep.setImplicitFlowEnabled(false);
-    rep.setFullScopeAllowed(false); // tokens through this client carry only its scope-mapped roles
-    rep.setRedirectUris(desired.redirectUris());
-    rep.setWebOrigins(desired.webOrigins());
-    Map<String, String> attributes = rep.getAttributes() == null ? new HashMap<>() : new HashMap<>(rep.getAttributes());
-    attributes.putAll(desired.owner().attributes());
-    if (desired.privateKeyJwt()) {
-      attributes.put(USE_JWKS_STRING, "true"); // the key set itself: registerKeys
-    } else {
-      for (String keyAttribute : List.of(USE_JWKS_STRING, JWKS_STRING)) {
-        if (attributes.containsKey(keyAttribute)) {
-          attributes.put(keyAttribute, ""); // back to the client secret: the keys go
-        }
-      }
-    }
-    if (desired.accessTokenLifespanSeconds() != null) {
-      attributes.put(LIFESPAN_ATTRIBUTE, String.valueOf(desired.accessTokenLifespanSeconds()));
-    } else if (attributes.containsKey(LIFESPAN_ATTRIBUTE)) {
-      attributes.put(LIFESPAN_ATTRIBUTE, ""); // an empty value removes the attribute
-    }
-    rep.setAttributes(attributes);
-    if (rep.getId() == null) { // on create, scopes are part of the representation
-      rep.setDefaultClientScopes(desired.defaultClientScopes());
-      rep.setOptionalClientScopes(desired.optionalClientScopes());
-    }
-    return rep;
-  }
-
-  private static boolean sameClient(ClientRepresentation a, ClientRepresentation b) {
-    return Objects.equals(a.getName(), b.getName())
-        && Objects.equals(a.getClientAuthenticatorType(), b.getClientAuthenticatorType())
-        && Objects.equals(emptyToNull(a.getDescription()), emptyToNull(b.getDescription()))
-        && Objects.equals(a.isEnabled(), b.isEnabled())
-        && Objects.equals(a.isPublicClient(), b.isPublicClient())
-        && Objects.equals(a.isServiceAccountsEnabled(), b.isServiceAccountsEnabled())
-        && Objects.equals(a.isStandardFlowEnabled(), b.isStandardFlowEnabled())
-        && Objects.equals(a.isDirectAccessGrantsEnabled(), b.isDirectAccessGrantsEnabled())
-        && Objects.equals(a.isImplicitFlowEnabled(), b.isImplicitFlowEnabled())
-        && Objects.equals(a.isFullScopeAllowed(), b.isFullScopeAllowed())
-        && Objects.equals(new TreeSet<>(nonNull(a.getRedirectUris())), new TreeSet<>(nonNull(b.getRedirectUris())))
-        && Objects.equals(new TreeSet<>(nonNull(a.getWebOrigins())), new TreeSet<>(nonNull(b.getWebOrigins())))
-        && Objects.equals(nonEmpty(a.getAttributes()), nonEmpty(b.getAttributes()));
-  }
-
-  private static ClientRepresentation copy(ClientRepresentation existing) {
-    ClientRepresentation copy = new ClientRepresentation();
-    copy.setId(existing.getId());
-    copy.setAttributes(existing.getAttributes());
-    copy.setFullScopeAllowed(existing.isFullScopeAllowed());
-    return copy;
-  }
-
   // --- roles ---------------------------------------------------------------------------------
 
   private void syncDefinedRoles(ClientResource client, DesiredClient desired) {
@@ -513,22 +451,6 @@ public final class KeycloakGateway implements AutoCloseable {
 
   private static <T> List<T> nonNull(List<T> list) {
     return list == null ? List.of() : list;
-  }
-
-  private static Map<String, String> nonEmpty(Map<String, String> attributes) {
-    Map<String, String> result = new HashMap<>();
-    if (attributes != null) {
-      attributes.forEach((k, v) -> {
-        if (v != null && !v.isEmpty()) {
-          result.put(k, v);
-        }
-      });
-    }
-    return result;
-  }
-
-  private static String emptyToNull(String s) {
-    return s == null || s.isEmpty() ? null : s;
   }
 
   @Override

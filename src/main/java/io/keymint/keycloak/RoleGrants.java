@@ -15,8 +15,10 @@ import org.keycloak.admin.client.resource.ClientResource;
 import org.keycloak.admin.client.resource.RealmResource;
 import org.keycloak.admin.client.resource.RoleMappingResource;
 import org.keycloak.admin.client.resource.RoleScopeResource;
+import org.keycloak.admin.client.resource.UserResource;
 import org.keycloak.representations.idm.ClientMappingsRepresentation;
 import org.keycloak.representations.idm.ClientRepresentation;
+import org.keycloak.representations.idm.GroupRepresentation;
 import org.keycloak.representations.idm.MappingsRepresentation;
 import org.keycloak.representations.idm.RoleRepresentation;
 
@@ -31,8 +33,10 @@ import org.keycloak.representations.idm.RoleRepresentation;
  *       when Keycloak shows that resource's ownership mark on the client, read now, not from a status;</li>
  *   <li>every other grant matches {@code KEYMINT_GRANTABLE_ROLES}.</li>
  * </ul>
- * The same roles become the client's scope mappings ({@code fullScopeAllowed} is off), so a token
- * issued through the client carries only these roles, whoever logs in.
+ * A client with a user-facing flow also gets the same roles as its scope mappings ({@code
+ * fullScopeAllowed} is off), so a token issued through it carries only these roles, whoever logs in.
+ * A client without one ({@link DesiredClient#userFacing}) has full scope and issues tokens only for
+ * its service account, which holds exactly these roles and belongs to no group.
  */
 final class RoleGrants {
 
@@ -91,19 +95,29 @@ final class RoleGrants {
     return new Resolved(realmRoles, clientRoles);
   }
 
-  /** Makes the service account's role mappings exactly the resolved roles. */
+  /**
+   * Makes the service account's role mappings exactly the resolved roles, and takes it out of every
+   * group: Keycloak puts each new user, service accounts too, into the realm's default groups, and a
+   * group's roles would reach the tokens of a client with full scope.
+   */
   void syncServiceAccount(RealmResource realm, ClientResource client, Resolved resolved, String clientId) {
     String userId = admin.call("reading the service account of '" + clientId + "'",
         () -> client.getServiceAccountUser().getId());
-    RoleMappingResource mappings = realm.users().get(userId).roles();
+    UserResource user = realm.users().get(userId);
+    RoleMappingResource mappings = user.roles();
     sync(mappings.realmLevel(), mappings::clientLevel,
         admin.call("reading the role mappings of " + clientId, mappings::getAll), resolved, "roles of " + clientId);
+    for (GroupRepresentation group : admin.call("reading the groups of the service account of " + clientId, user::groups)) {
+      admin.run("removing the service account of " + clientId + " from group '" + group.getName() + "'",
+          () -> user.leaveGroup(group.getId()));
+    }
   }
 
   /**
-   * Makes the client's scope mappings exactly the resolved roles. Keycloak (26.7) lets an admin put a
-   * realm role into a client's scope only with {@code manage-realm}: that is asked for only when the
-   * spec grants realm roles, and its absence is named in the condition.
+   * Makes the client's scope mappings exactly the resolved roles (clients with a user-facing flow).
+   * Keycloak (26.7) lets an admin put a realm role into a client's scope only with {@code
+   * manage-realm}: that is asked for only when such a client is granted realm roles, and its absence
+   * is named in the condition.
    */
   void syncScope(ClientResource client, Resolved resolved, String clientId) {
     RoleMappingResource scope = client.getScopeMappings();

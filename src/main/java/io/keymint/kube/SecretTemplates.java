@@ -3,8 +3,10 @@ package io.keymint.kube;
 import com.samskivert.mustache.Mustache;
 import com.samskivert.mustache.MustacheException;
 import com.samskivert.mustache.Template;
+import io.keymint.api.Bounds;
 import io.keymint.api.Reasons;
 import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
@@ -17,6 +19,14 @@ import java.util.regex.Pattern;
  * not have (or the Secret does not hold when rendered), or would replace a standard key is
  * InvalidSpec, with a message naming the template's key and never a value. No HTML escaping.
  * Pure.
+ *
+ * <p>Bounded before anything is rendered: at most {@link Bounds#TEMPLATES} templates of at most
+ * {@link Bounds#TEMPLATE_LENGTH} characters (the CRD says so too; the API server may not check),
+ * each rendering at most {@link Bounds#RENDERED_BYTES}, and the Secret with them at most
+ * {@link Bounds#SECRET_DATA_BYTES}. A template's rendered size is worked out from its text and the
+ * sizes of the values it names: the values are strings, so a section renders at most once and the
+ * sum is an upper bound. A template that would render 50 MiB is refused having allocated nothing
+ * near that.
  */
 public final class SecretTemplates {
 
@@ -43,8 +53,9 @@ public final class SecretTemplates {
     if (templates == null) {
       return;
     }
+    checkCount(templates);
     templates.forEach((key, text) -> {
-      Set<String> named = namesIn(key, text);
+      Set<String> named = Uses.of(key, parse(key, text), Map.of()).names;
       if (reserved.contains(key)) {
         throw invalid(key, "would replace a standard key of the Secret");
       }
@@ -55,14 +66,24 @@ public final class SecretTemplates {
     });
   }
 
-  /** The rendered templates, by key; fails with InvalidSpec when one names a key {@code data} lacks. */
+  /**
+   * The rendered templates, by key. Fails with InvalidSpec when one names a key {@code data} lacks,
+   * would render more than {@link Bounds#RENDERED_BYTES}, or would take the Secret past
+   * {@link Bounds#SECRET_DATA_BYTES}: all found before anything is rendered.
+   */
   public static Map<String, String> render(Map<String, String> templates, Map<String, String> data) {
     Map<String, String> rendered = new TreeMap<>();
     if (templates == null) {
       return rendered;
     }
-    templates.forEach((key, text) -> {
-      Set<String> named = namesIn(key, text);
+    checkCount(templates);
+    Map<String, Template> parsed = new LinkedHashMap<>();
+    long secret = SecretSize.of(data);
+    for (Map.Entry<String, String> t : templates.entrySet()) {
+      String key = t.getKey();
+      Template template = parse(key, t.getValue());
+      Uses uses = Uses.of(key, template, data);
+      Set<String> named = uses.names;
       if (data.containsKey(key)) {
         throw invalid(key, "would replace a standard key of the Secret");
       }
@@ -70,8 +91,21 @@ public final class SecretTemplates {
       if (!named.isEmpty()) {
         throw invalid(key, "names " + quoted(named) + ", which this Secret does not hold");
       }
+      long size = uses.size;
+      if (size > Bounds.RENDERED_BYTES) {
+        throw invalid(key, "would render " + SecretSize.format(size) + " with the values it names; a template renders at most "
+            + SecretSize.format(Bounds.RENDERED_BYTES));
+      }
+      secret += SecretSize.of(key) + size;
+      parsed.put(key, template);
+    }
+    if (secret > Bounds.SECRET_DATA_BYTES) {
+      throw ReconcileException.permanent(Reasons.INVALID_SPEC, "secret.template.data: with the rendered keys the Secret"
+          + " would hold " + SecretSize.format(secret) + "; a Secret holds at most " + SecretSize.format(Bounds.SECRET_DATA_BYTES));
+    }
+    parsed.forEach((key, template) -> {
       try {
-        rendered.put(key, COMPILER.compile(text).execute(data));
+        rendered.put(key, template.execute(data));
       } catch (MustacheException e) { // names and line numbers only, but it is not ours to show
         throw invalid(key, "cannot be rendered");
       }
@@ -79,8 +113,15 @@ public final class SecretTemplates {
     return rendered;
   }
 
-  /** The variable and section names a template uses; it must parse and have a valid Secret key. */
-  private static Set<String> namesIn(String key, String text) {
+  private static void checkCount(Map<String, String> templates) {
+    if (templates.size() > Bounds.TEMPLATES) {
+      throw ReconcileException.permanent(Reasons.INVALID_SPEC, "secret.template.data has " + templates.size()
+          + " templates; at most " + Bounds.TEMPLATES);
+    }
+  }
+
+  /** The template, which must have a valid Secret key, a text of at most {@link Bounds#TEMPLATE_LENGTH}, and parse. */
+  private static Template parse(String key, String text) {
     if (key == null || !SECRET_KEY.matcher(key).matches()) {
       throw ReconcileException.permanent(Reasons.INVALID_SPEC, "secret.template.data: '" + key
           + "' is not a valid Secret key (letters, digits, '-', '_' and '.')");
@@ -88,34 +129,63 @@ public final class SecretTemplates {
     if (text == null) {
       throw invalid(key, "is empty");
     }
-    Template template;
+    if (text.length() > Bounds.TEMPLATE_LENGTH) {
+      throw invalid(key, "is " + text.length() + " characters long; at most " + Bounds.TEMPLATE_LENGTH);
+    }
     try {
-      template = COMPILER.compile(text);
+      return COMPILER.compile(text);
     } catch (MustacheException e) {
       throw invalid(key, "does not parse: " + e.getMessage());
     }
-    Set<String> names = new LinkedHashSet<>();
-    template.visit(new Mustache.Visitor() {
-      @Override public void visitText(String text) {}
-      @Override public void visitVariable(String name) {
-        names.add(name);
-      }
-      @Override public boolean visitInclude(String name) {
-        throw invalid(key, "includes a partial ('" + name + "'); only the Secret's keys can be used");
-      }
-      @Override public boolean visitParent(String name) {
-        throw invalid(key, "uses a parent template ('" + name + "'); only the Secret's keys can be used");
-      }
-      @Override public boolean visitSection(String name) {
-        names.add(name);
-        return true;
-      }
-      @Override public boolean visitInvertedSection(String name) {
-        names.add(name);
-        return true;
-      }
-    });
-    return names;
+  }
+
+  /**
+   * What a template uses: the variable and section names it looks up (it may include no partial or
+   * parent), and the most it renders over {@code data}: its text and each value it names, once.
+   */
+  private static final class Uses implements Mustache.Visitor {
+    private final String key;
+    private final Map<String, String> data;
+    private final Set<String> names = new LinkedHashSet<>();
+    private long size;
+
+    private Uses(String key, Map<String, String> data) {
+      this.key = key;
+      this.data = data;
+    }
+
+    static Uses of(String key, Template template, Map<String, String> data) {
+      Uses uses = new Uses(key, data);
+      template.visit(uses);
+      return uses;
+    }
+
+    @Override public void visitText(String text) {
+      size += SecretSize.of(text);
+    }
+
+    @Override public void visitVariable(String name) {
+      names.add(name);
+      size += SecretSize.of(data.get(name));
+    }
+
+    @Override public boolean visitInclude(String name) {
+      throw invalid(key, "includes a partial ('" + name + "'); only the Secret's keys can be used");
+    }
+
+    @Override public boolean visitParent(String name) {
+      throw invalid(key, "uses a parent template ('" + name + "'); only the Secret's keys can be used");
+    }
+
+    @Override public boolean visitSection(String name) {
+      names.add(name);
+      return true;
+    }
+
+    @Override public boolean visitInvertedSection(String name) {
+      names.add(name);
+      return true;
+    }
   }
 
   private static String quoted(Collection<String> names) {

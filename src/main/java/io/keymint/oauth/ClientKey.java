@@ -36,8 +36,10 @@ import java.util.regex.Pattern;
  *
  * <p>The key is read from a PKCS#8 PEM ({@code -----BEGIN PRIVATE KEY-----}) with the JDK's key
  * factories: Nimbus's own PEM reader needs BouncyCastle and, even with it, builds no key from an EC
- * private key without its public half. An EC key on P-256 signs ES256, an RSA key of at least 2048
- * bits RS256; anything else is refused with a message that says what the key is, never what it holds.
+ * private key without its public half. An EC key on P-256 signs ES256, an RSA key of 2048 to 4096
+ * bits RS256 (a larger key costs every reconcile that signs with it: 16384 bits take most of a
+ * second per signature); anything else is refused with a message that says what the key is, never
+ * what it holds.
  * Nothing here ({@link #toString()}, messages) shows the key or an assertion.
  */
 public final class ClientKey {
@@ -45,6 +47,7 @@ public final class ClientKey {
   /** How long a client assertion is valid: one request's worth, with room for clock skew. */
   public static final Duration ASSERTION_LIFETIME = Duration.ofSeconds(60);
   static final int MIN_RSA_BITS = 2048;
+  public static final int MAX_RSA_BITS = 4096;
   private static final Pattern PKCS8 =
       Pattern.compile("-----BEGIN PRIVATE KEY-----([A-Za-z0-9+/=\\s]+)-----END PRIVATE KEY-----");
 
@@ -80,8 +83,9 @@ public final class ClientKey {
       }
       if (key instanceof RSAPrivateKey rsa) {
         int bits = rsa.getModulus().bitLength();
-        if (bits < MIN_RSA_BITS) {
-          throw unusable(where, "is an RSA key of " + bits + " bits; RS256 needs at least " + MIN_RSA_BITS);
+        if (bits < MIN_RSA_BITS || bits > MAX_RSA_BITS) {
+          throw unusable(where, "is an RSA key of " + bits + " bits; Keymint signs RS256 with RSA keys of "
+              + MIN_RSA_BITS + " to " + MAX_RSA_BITS + " bits");
         }
         return new ClientKey(JWSAlgorithm.RS256, new RSASSASigner(rsa), kid);
       }

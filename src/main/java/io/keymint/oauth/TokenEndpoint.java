@@ -120,7 +120,7 @@ public final class TokenEndpoint {
     metrics.identityProviderRequest("token_endpoint", response.statusCode() == 200 && !tooLarge,
         Duration.between(sent, clock.instant()));
     if (tooLarge) {
-      throw ReconcileException.retryable(Reasons.IDENTITY_PROVIDER_UNAVAILABLE, TOO_LARGE_MESSAGE);
+      throw ReconcileException.retryable(Reasons.INVALID_TOKEN_RESPONSE, TOO_LARGE_MESSAGE);
     }
     if (response.statusCode() == 200) {
       return parse(response.body().bytes(), sent, request);

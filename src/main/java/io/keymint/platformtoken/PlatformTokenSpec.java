@@ -5,8 +5,10 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
 import io.keymint.api.AuthMethod;
+import io.keymint.api.Bounds;
 import io.keymint.api.LocalObjectReference;
 import io.keymint.api.RefreshPolicy;
 import io.keymint.api.RolloutTarget;
@@ -35,8 +37,10 @@ public class PlatformTokenSpec {
 
   @JsonPropertyDescription("Or an explicit token endpoint ...")
   @Pattern("^https?://.+")
+  @Size(max = Bounds.URL_LENGTH)
   public String tokenUrl;
   @JsonPropertyDescription("... and client.")
+  @Size(max = Bounds.IDENTIFIER_LENGTH)
   public String clientId;
   @JsonPropertyDescription("Optional: the Secret with a confidential client's secret (key) or, with PrivateKeyJwt, "
       + "its private key (privateKeyKey, keyIdKey).")
@@ -49,9 +53,11 @@ public class PlatformTokenSpec {
   @Required
   public Grant grant;
 
-  public List<String> scopes;
+  @Size(max = Bounds.LIST_ITEMS)
+  public List<@Size(max = Bounds.IDENTIFIER_LENGTH) String> scopes;
   public RefreshPolicy refresh;
   public TokenSecret secret;
+  @Size(max = Bounds.ROLLOUT_TARGETS)
   public List<RolloutTarget> rolloutRestart;
 
   /** The Secret holding the client's credential: its secret ({@code key}) or its private key. */
@@ -59,12 +65,20 @@ public class PlatformTokenSpec {
   @JsonIgnoreProperties(ignoreUnknown = true)
   public static class ClientSecretRef {
     @Required
+    @Pattern(Bounds.NAME_PATTERN)
+    @Size(max = Bounds.NAME_LENGTH)
     public String name;
     @JsonPropertyDescription("The key holding the client secret (ClientSecretBasic, ClientSecretPost).")
+    @Pattern(Bounds.SECRET_KEY_PATTERN)
+    @Size(max = Bounds.SECRET_KEY_LENGTH)
     public String key;
     @JsonPropertyDescription("PrivateKeyJwt: the key holding the PKCS#8 PEM private key; default private_key.")
+    @Pattern(Bounds.SECRET_KEY_PATTERN)
+    @Size(max = Bounds.SECRET_KEY_LENGTH)
     public String privateKeyKey;
     @JsonPropertyDescription("PrivateKeyJwt: the key holding the key id sent as kid; default key_id (absent: no kid).")
+    @Pattern(Bounds.SECRET_KEY_PATTERN)
+    @Size(max = Bounds.SECRET_KEY_LENGTH)
     public String keyIdKey;
 
     public ClientSecretRef() {}
@@ -102,10 +116,16 @@ public class PlatformTokenSpec {
   @JsonIgnoreProperties(ignoreUnknown = true)
   public static class PasswordSecretRef {
     @Required
+    @Pattern(Bounds.NAME_PATTERN)
+    @Size(max = Bounds.NAME_LENGTH)
     public String name;
     @JsonPropertyDescription("Default username.")
+    @Pattern(Bounds.SECRET_KEY_PATTERN)
+    @Size(max = Bounds.SECRET_KEY_LENGTH)
     public String usernameKey;
     @JsonPropertyDescription("Default password.")
+    @Pattern(Bounds.SECRET_KEY_PATTERN)
+    @Size(max = Bounds.SECRET_KEY_LENGTH)
     public String passwordKey;
   }
 
@@ -115,8 +135,10 @@ public class PlatformTokenSpec {
     @Required
     public SecretKeyReference secretRef;
     @JsonPropertyDescription("Default urn:ibm:params:oauth:grant-type:apikey.")
+    @Size(max = Bounds.IDENTIFIER_LENGTH)
     public String grantType;
     @JsonPropertyDescription("Form parameter that carries the key; default apikey.")
+    @Size(max = Bounds.IDENTIFIER_LENGTH)
     public String parameter;
   }
 }

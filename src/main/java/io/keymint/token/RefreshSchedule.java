@@ -17,7 +17,10 @@ import java.util.function.DoubleSupplier;
  *   <li>minus a small jitter (up to 5% of the lead, at most 15 s) so that many tokens issued
  *       together do not all fall due in the same second;</li>
  *   <li>on a whole second, rounded down: never later than computed, and never more than a
- *       second earlier.</li>
+ *       second earlier;</li>
+ *   <li>never sooner than {@link #MIN_INTERVAL} after issue, whatever the policy and the lifetime:
+ *       no resource asks its token endpoint more often (a token that lives shorter than that is
+ *       expired for a while before it is replaced).</li>
  * </ul>
  */
 public final class RefreshSchedule {
@@ -25,6 +28,7 @@ public final class RefreshSchedule {
   public static final int DEFAULT_PERCENTAGE = 33;
   static final Duration PROPAGATION_MARGIN = Duration.ofSeconds(60);
   static final Duration MAX_JITTER = Duration.ofSeconds(15);
+  public static final Duration MIN_INTERVAL = Duration.ofSeconds(10);
 
   private final Duration beforeExpiry;
   private final int percentage;
@@ -48,6 +52,7 @@ public final class RefreshSchedule {
     lead = Math.max(lead, margin);
     long jitter = (long) (Math.min(lead * 0.05, MAX_JITTER.toMillis()) * random.getAsDouble());
     Instant at = expiresAt.minusMillis(lead + jitter).truncatedTo(ChronoUnit.SECONDS);
-    return at.isBefore(issuedAt) ? issuedAt : at;
+    Instant earliest = issuedAt.plus(MIN_INTERVAL);
+    return at.isBefore(earliest) ? earliest : at;
   }
 }

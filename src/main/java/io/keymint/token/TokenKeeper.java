@@ -145,9 +145,11 @@ public final class TokenKeeper {
     log.debug("{} {}/{}: minting a token: {}", target.owner().getKind(), target.owner().getMetadata().getNamespace(),
         target.owner().getMetadata().getName(), why);
     TokenResponse token;
+    Map<String, String> minted;
     attempts.record(target.owner(), clock.instant());
     try {
       token = mint.get();
+      minted = TokenSecretData.of(token); // InvalidTokenResponse when it cannot fit in a Secret
     } catch (ReconcileException e) {
       metrics.tokenRefresh(target.owner().getKind(), false);
       ReconcileResult failed = failed(target, e, validUntil, now);
@@ -167,7 +169,7 @@ public final class TokenKeeper {
       changedAt = clock.instant();
       record.put(RolloutRestart.CHANGED_AT, Times.format(changedAt));
     }
-    secrets.apply(target.owner(), current, desired(target, TokenSecretData.of(token), record));
+    secrets.apply(target.owner(), current, desired(target, minted, record));
     Instant refreshAt = new RefreshSchedule(target.refresh(), random).refreshAt(token.issuedAt(), token.expiresAt());
     status.expiresAt = Times.format(token.expiresAt());
     status.refreshAt = Times.format(refreshAt);

@@ -1,5 +1,9 @@
 package io.keymint.token;
 
+import io.keymint.api.Bounds;
+import io.keymint.api.Reasons;
+import io.keymint.kube.ReconcileException;
+import io.keymint.kube.SecretSize;
 import io.keymint.kube.Times;
 import io.keymint.oauth.TokenResponse;
 import java.time.Instant;
@@ -23,6 +27,11 @@ public final class TokenSecretData {
 
   private TokenSecretData() {}
 
+  /**
+   * The token Secret's data. Fails with InvalidTokenResponse (retried with backoff: the provider may
+   * answer differently next time) when the tokens would make the Secret hold more than
+   * {@link Bounds#SECRET_DATA_BYTES}; the message gives their sizes, never their content.
+   */
   public static Map<String, String> of(TokenResponse token) {
     Map<String, String> data = new LinkedHashMap<>();
     data.put(ACCESS_TOKEN, token.accessToken());
@@ -33,6 +42,13 @@ public final class TokenSecretData {
     }
     if (token.idToken() != null) {
       data.put(ID_TOKEN, token.idToken());
+    }
+    long size = SecretSize.of(data);
+    if (size > Bounds.SECRET_DATA_BYTES) {
+      String large = String.join(", ", data.entrySet().stream().filter(e -> SecretSize.of(e.getValue()) >= 1024)
+          .map(e -> e.getKey() + " " + SecretSize.format(SecretSize.of(e.getValue()))).toList());
+      throw ReconcileException.retryable(Reasons.INVALID_TOKEN_RESPONSE, "the token endpoint's answer is too"
+          + " large for a Secret (" + large + "); a token Secret holds at most " + SecretSize.format(Bounds.SECRET_DATA_BYTES));
     }
     return data;
   }

@@ -151,7 +151,7 @@ class AppTokenIT {
     // an application created later joins, and the next token (issued at once) carries it
     application("ledger", Map.of("group", "a"), spec -> spec.roles = List.of("read"));
     await().atMost(TIMEOUT).untilAsserted(() -> assertThat(audiences(claims(
-        keymint.secretData(namespace, "reader-token").get("access_token")))).contains(namespace + "-ledger"));
+        keymint.secretData(namespace, "reader-token").get("access_token")))).contains(namespace + ".ledger"));
     await().atMost(TIMEOUT).untilAsserted(() -> assertThat( // the status is written after the Secret
         keymint.get(AppToken.class, namespace, "reader").getStatus().matchedApplications)
         .containsExactly("billing", "ledger", "payments"));
@@ -161,7 +161,7 @@ class AppTokenIT {
       a.getMetadata().getLabels().put("group", "c");
     });
     await().atMost(TIMEOUT).untilAsserted(() -> assertThat(audiences(claims(
-        keymint.secretData(namespace, "reader-token").get("access_token")))).doesNotContain(namespace + "-ledger"));
+        keymint.secretData(namespace, "reader-token").get("access_token")))).doesNotContain(namespace + ".ledger"));
   }
 
   @Test
@@ -240,7 +240,7 @@ class AppTokenIT {
     awaitIssued("fine");
 
     // a Secret created later is picked up (it is watched)
-    credentialsSecret("missing", namespace + "-fine", keymint.secretData(namespace, "fine-client").get("client_secret"));
+    credentialsSecret("missing", namespace + ".fine", keymint.secretData(namespace, "fine-client").get("client_secret"));
     awaitIssued("no-secret");
   }
 

@@ -5,6 +5,7 @@ import static io.keymint.testing.KeymintFixture.ready;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.sun.net.httpserver.HttpServer;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.keymint.api.Condition;
 import io.keymint.api.LocalObjectReference;
@@ -16,9 +17,16 @@ import io.keymint.kube.OutputSecrets;
 import io.keymint.testing.KeycloakExtension;
 import io.keymint.testing.KeymintFixture;
 import io.keymint.testing.TestRealm;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -35,7 +43,7 @@ class SecretTemplatesIT {
 
   @BeforeAll
   static void start(TestRealm realm) {
-    keymint = KeymintFixture.start(realm, Map.of());
+    keymint = KeymintFixture.start(realm, Map.of("KEYMINT_TOKEN_URL_HOSTS", "127.0.0.1")); // the large tokens' endpoint
   }
 
   @AfterAll
@@ -133,6 +141,92 @@ class SecretTemplatesIT {
     assertThat(data).containsKeys("client_id", "client_secret", "issuer_url", "token_url", "realm");
     assertThat(data.get("basic")).isEqualTo(data.get("client_id") + ":" + data.get("client_secret"));
     assertThat(data.get("env")).isEqualTo("CLIENT_ID=" + data.get("client_id") + "\nTOKEN_URL=" + data.get("token_url") + "\n");
+  }
+
+  /**
+   * Issue 16: a template that would render about 50 MiB (500 times {{access_token}} over a 100 KiB
+   * token from an external endpoint; at -Xmx384m that was an OutOfMemoryError) is InvalidSpec naming
+   * its key, with one token request and nothing rendered or written, and a token too large for any
+   * Secret is InvalidTokenResponse; meanwhile the namespace's other AppToken keeps being refreshed.
+   * (That refusing allocates next to nothing is measured in SecretTemplatesTest.)
+   */
+  @Test
+  void anAmplifyingTemplateIsRefusedBeforeRenderingAndAnotherTokenKeepsRefreshing() throws Exception {
+    Map<String, AtomicInteger> requests = new ConcurrentHashMap<>();
+    HttpServer idp = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    idp.createContext("/token/", exchange -> { // /token/<characters of the access token>
+      int size = Integer.parseInt(exchange.getRequestURI().getPath().substring("/token/".length()));
+      requests.computeIfAbsent(exchange.getRequestURI().getPath(), p -> new AtomicInteger()).incrementAndGet();
+      exchange.getRequestBody().readAllBytes();
+      String prefix = "large-" + UUID.randomUUID();
+      KeymintFixture.SECRETS_SEEN.add(prefix);
+      byte[] body = ("{\"access_token\":\"" + prefix + "x".repeat(size - prefix.length())
+          + "\",\"token_type\":\"Bearer\",\"expires_in\":300}").getBytes(StandardCharsets.US_ASCII);
+      exchange.getResponseHeaders().add("Content-Type", "application/json");
+      exchange.sendResponseHeaders(200, body.length);
+      exchange.getResponseBody().write(body);
+      exchange.close();
+    });
+    idp.start();
+    try {
+      keymint.client().resource(new SecretBuilder().withNewMetadata().withName("idp").withNamespace(namespace).endMetadata()
+          .addToStringData("client_id", "c").addToStringData("client_secret", "large-tokens-client-secret").build()).create();
+      KeymintFixture.SECRETS_SEEN.add("large-tokens-client-secret");
+      String base = "http://127.0.0.1:" + idp.getAddress().getPort() + "/token/";
+      ClientApplication shortLived = new ClientApplication();
+      shortLived.getMetadata().setName("api");
+      shortLived.getMetadata().setNamespace(namespace);
+      shortLived.setSpec(new ClientApplicationSpec());
+      shortLived.getSpec().accessTokenLifespan = "20s"; // refreshed about every 13 s
+      keymint.create(shortLived);
+      appToken("steady", Map.of("authorization", "Bearer {{access_token}}"));
+      externalToken("amplified", base + 100 * 1024, Map.of("amplified", "{{access_token}}".repeat(500))); // 8,000 characters
+      externalToken("oversized", base + 700_000, null);
+
+      AppToken amplified = keymint.awaitStatus(AppToken.class, namespace, "amplified", AppToken::getStatus,
+          ready("False", "InvalidSpec"));
+      assertThat(amplified.getStatus().condition(Condition.STALLED).status).isEqualTo("True");
+      assertThat(amplified.getStatus().condition(Condition.READY).message)
+          .startsWith("secret.template.data.amplified: the template would render 49 MiB").doesNotContain("large-");
+      AppToken oversized = keymint.awaitStatus(AppToken.class, namespace, "oversized", AppToken::getStatus,
+          ready("False", "InvalidTokenResponse"));
+      assertThat(oversized.getStatus().condition(Condition.READY).message)
+          .contains("too large for a Secret (access_token 684 KiB)").doesNotContain("large-");
+
+      // the steady token is replaced twice more while the others stay refused, and the process lives on
+      Set<String> seen = new HashSet<>();
+      await().atMost(TIMEOUT).pollInterval(java.time.Duration.ofMillis(500)).untilAsserted(() -> {
+        Map<String, String> data = keymint.secretData(namespace, "steady-token");
+        assertThat(data).isNotNull();
+        assertThat(data.get("authorization")).isEqualTo("Bearer " + data.get("access_token"));
+        seen.add(data.get("access_token"));
+        assertThat(seen).hasSizeGreaterThanOrEqualTo(3);
+      });
+      assertThat(keymint.secret(namespace, "amplified-token")).as("nothing written").isNull();
+      assertThat(keymint.secret(namespace, "oversized-token")).isNull();
+      assertThat(requests.get("/token/" + 100 * 1024)).as("stalled: asked once, never again").hasValue(1);
+      assertThat(keymint.get(AppToken.class, namespace, "amplified").getStatus().condition(Condition.READY).reason)
+          .isEqualTo("InvalidSpec");
+    } finally {
+      idp.stop(0);
+    }
+  }
+
+  private void externalToken(String name, String tokenUrl, Map<String, String> templates) {
+    AppToken token = new AppToken();
+    token.getMetadata().setName(name);
+    token.getMetadata().setNamespace(namespace);
+    AppTokenSpec spec = new AppTokenSpec();
+    spec.clientCredentials = new AppTokenSpec.ClientCredentials();
+    spec.clientCredentials.tokenUrl = tokenUrl;
+    spec.clientCredentials.secretRef = new AppTokenSpec.CredentialsSecretRef();
+    spec.clientCredentials.secretRef.name = "idp";
+    if (templates != null) {
+      spec.secret = new TokenSecret();
+      spec.secret.template = template(templates);
+    }
+    token.setSpec(spec);
+    keymint.create(token);
   }
 
   private void application(String name, Map<String, String> templates) {

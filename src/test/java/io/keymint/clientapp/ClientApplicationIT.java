@@ -215,22 +215,23 @@ class ClientApplicationIT {
 
   @Test
   void foreignClientWithTheSameClientIdIsNeverTouched() {
-    realm.createClientWithRoles("legacy-app", "keep");
-    ClientRepresentation foreign = realm.findClient("legacy-app");
+    String legacy = namespace + ".legacy-app"; // inside the namespace's prefix, made by hand
+    realm.createClientWithRoles(legacy, "keep");
+    ClientRepresentation foreign = realm.findClient(legacy);
     ClientApplication app = create("squatter", spec -> {
-      spec.clientId = "legacy-app";
+      spec.clientId = legacy;
       spec.roles = List.of("other");
     });
     ClientApplication stalled = awaitStalled(app, "ClientOwnedElsewhere");
-    assertThat(stalled.getStatus().condition(Condition.READY).message).contains("legacy-app").contains("not created");
-    ClientRepresentation after = realm.findClient("legacy-app");
+    assertThat(stalled.getStatus().condition(Condition.READY).message).contains(legacy).contains("not created");
+    ClientRepresentation after = realm.findClient(legacy);
     assertThat(after.getAttributes()).isEqualTo(foreign.getAttributes());
     assertThat(realm.admin().clients().get(after.getId()).roles().list()).extracting(r -> r.getName()).containsExactly("keep");
     assertThat(keymint.secret(namespace, "squatter-client")).isNull();
 
     keymint.client().resource(keymint.get(ClientApplication.class, namespace, "squatter")).delete();
     await().atMost(TIMEOUT).until(() -> keymint.get(ClientApplication.class, namespace, "squatter") == null);
-    assertThat(realm.countClients("legacy-app")).as("deleting the resource leaves the foreign client").isEqualTo(1);
+    assertThat(realm.countClients(legacy)).as("deleting the resource leaves the foreign client").isEqualTo(1);
   }
 
   @Test
@@ -368,10 +369,7 @@ class ClientApplicationIT {
   }
 
   private ClientApplication awaitReady(ClientApplication app) {
-    return keymint.awaitStatus(ClientApplication.class, namespace, app.getMetadata().getName(),
-        ClientApplication::getStatus, ready("True", "Provisioned").and(s -> s.observedGeneration != null
-            && s.observedGeneration.equals(keymint.get(ClientApplication.class, namespace, app.getMetadata().getName())
-                .getMetadata().getGeneration())));
+    return keymint.awaitProvisioned(namespace, app.getMetadata().getName());
   }
 
   private ClientApplication awaitStalled(ClientApplication app, String reason) {

@@ -9,6 +9,8 @@ import io.keymint.kube.ReconcileException;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class ClientApplicationModelTest {
 
@@ -161,6 +163,29 @@ class ClientApplicationModelTest {
       spec.secret.rotation = new ClientApplicationSpec.Rotation();
       spec.secret.rotation.period = "1s";
     }, "InvalidSpec");
+  }
+
+  /** Lifespans from 10s (AppTokens on the client then ask at most every 10 s) to 24h, never overflowing an int. */
+  @ParameterizedTest(name = "{0}: {1}")
+  @CsvSource(nullValues = "-", value = {
+      "10s,                    10",
+      "1h30m,                  5400",
+      "24h,                    86400",
+      "9s,                     -",
+      "9999ms,                 -",
+      "24h1s,                  -",
+      "596524h,                -", // 2^31 seconds and more: no longer an int
+      "99999999999999999999h,  -",
+  })
+  void accessTokenLifespanIsFromTenSecondsToADay(String lifespan, Integer seconds) {
+    if (seconds == null) {
+      assertRefused(spec -> spec.accessTokenLifespan = lifespan, CONFIG, "InvalidSpec",
+          "accessTokenLifespan must be from 10s to 24h");
+      return;
+    }
+    ClientApplicationSpec spec = new ClientApplicationSpec();
+    spec.accessTokenLifespan = lifespan;
+    assertThat(ClientApplicationModel.from(app(spec), CONFIG, POLICY).client().accessTokenLifespanSeconds()).isEqualTo(seconds);
   }
 
   @Test

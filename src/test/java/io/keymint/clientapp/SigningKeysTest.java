@@ -12,6 +12,7 @@ import com.nimbusds.jose.crypto.RSASSASigner;
 import com.nimbusds.jose.crypto.RSASSAVerifier;
 import com.nimbusds.jose.jwk.JWK;
 import io.keymint.clientapp.ClientApplicationSpec.KeyAlgorithm;
+import io.keymint.oauth.ClientKey;
 import java.security.KeyFactory;
 import java.security.PrivateKey;
 import java.security.interfaces.ECPrivateKey;
@@ -41,6 +42,15 @@ class SigningKeysTest {
     jws.sign(algorithm == KeyAlgorithm.ES256 ? new ECDSASigner((ECPrivateKey) privateKey) : new RSASSASigner(privateKey));
     assertThat(jws.verify(algorithm == KeyAlgorithm.ES256 ? new ECDSAVerifier(publicJwk.toECKey())
         : new RSASSAVerifier(publicJwk.toRSAKey()))).isTrue();
+  }
+
+  /** Keymint's own keys are ones it would take from a tenant: RSA within 2048 to 4096 bits. */
+  @ParameterizedTest
+  @EnumSource(KeyAlgorithm.class)
+  void generatedKeysAreOnesClientKeyTakes(KeyAlgorithm algorithm) {
+    SigningKeys.GeneratedKey key = SigningKeys.generate(algorithm);
+    assertThat(ClientKey.parse(key.privateKeyPem(), key.keyId(), "generated").algorithm().getName()).isEqualTo(algorithm.name());
+    assertThat(SigningKeys.RSA_BITS).isLessThanOrEqualTo(ClientKey.MAX_RSA_BITS);
   }
 
   @ParameterizedTest

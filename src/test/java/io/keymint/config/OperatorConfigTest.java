@@ -77,14 +77,16 @@ class OperatorConfigTest {
         "acr", "address", "phone", "offline_access", "microprofile-jwt", "organization");
     assertThat(defaults.leaderElectionNamespace()).isNull();
     assertThat(defaults.rolloutMinInterval()).hasMinutes(1);
+    assertThat(defaults.clientIdPatterns()).containsExactly("{namespace}.*");
 
     OperatorConfig set = OperatorConfig.load(KEYCLOAK, "--redirect-uri-hosts=app.example.com, *.apps.example.com",
         "--allowed-client-scopes=profile,team-a-scope", "--leader-election-namespace=keymint-system",
-        "--rollout-min-interval=90s");
+        "--rollout-min-interval=90s", "--client-id-pattern={namespace}.*, apps-{namespace}-*");
     assertThat(set.redirectUriHosts()).containsExactly("app.example.com", "*.apps.example.com");
     assertThat(set.allowedClientScopes()).containsExactly("profile", "team-a-scope");
     assertThat(set.leaderElectionNamespace()).isEqualTo("keymint-system");
     assertThat(set.rolloutMinInterval()).hasSeconds(90);
+    assertThat(set.clientIdPatterns()).containsExactly("{namespace}.*", "apps-{namespace}-*");
   }
 
   @Test
@@ -132,6 +134,8 @@ class OperatorConfigTest {
         .hasMessageStartingWith("KEYMINT_REDIRECT_URI_HOSTS");
     assertThatThrownBy(() -> OperatorConfig.load(KEYCLOAK, "--rollout-min-interval=often"))
         .hasMessageStartingWith("KEYMINT_ROLLOUT_MIN_INTERVAL");
+    assertThatThrownBy(() -> OperatorConfig.load(KEYCLOAK, "--client-id-pattern={name}.*"))
+        .hasMessageStartingWith("KEYMINT_CLIENT_ID_PATTERN");
     assertThatThrownBy(() -> OperatorConfig.load(KEYCLOAK, "stray"))
         .hasMessageContaining("unexpected argument");
   }

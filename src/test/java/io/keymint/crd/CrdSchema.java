@@ -13,10 +13,12 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * A committed CRD from {@code crds/}, with its CEL {@code x-kubernetes-validations} evaluated the
- * way the API server does (the CRUD mock server enforces no schema, so tests do it here).
+ * way the API server does, and its bounds and patterns checked (the CRUD mock server enforces no
+ * schema, so tests do it here).
  */
 public final class CrdSchema {
 
@@ -59,8 +61,13 @@ public final class CrdSchema {
    * that use oldSelf) are evaluated only when {@code oldSelf} is given, as on an update.
    */
   public List<String> violations(String path, Map<String, Object> self, Map<String, Object> oldSelf) {
+    return violations(at(path), self, oldSelf, false);
+  }
+
+  /** @param failingIsViolation a rule that fails to evaluate (a duration that does not parse) is violated, else an error of the rule */
+  private static List<String> violations(JsonNode node, Object self, Object oldSelf, boolean failingIsViolation) {
     List<String> failed = new ArrayList<>();
-    for (JsonNode rule : at(path).path("x-kubernetes-validations")) {
+    for (JsonNode rule : node.path("x-kubernetes-validations")) {
       String expression = rule.path("rule").asText();
       if (expression.contains("oldSelf") && oldSelf == null) {
         continue;
@@ -70,13 +77,19 @@ public final class CrdSchema {
       if (oldSelf != null) {
         vars.put("oldSelf", oldSelf);
       }
+      Object result;
       try {
-        var ast = CEL.compile(expression).getAst();
-        if (!Boolean.TRUE.equals(CEL.createProgram(ast).eval(vars))) {
-          failed.add(rule.path("message").asText());
+        result = CEL.createProgram(CEL.compile(expression).getAst()).eval(vars);
+      } catch (dev.cel.runtime.CelEvaluationException e) {
+        if (!failingIsViolation) {
+          throw new AssertionError("rule does not evaluate: " + expression, e);
         }
+        result = false;
       } catch (Exception e) {
-        throw new AssertionError("rule does not evaluate: " + expression, e);
+        throw new AssertionError("rule does not compile: " + expression, e);
+      }
+      if (!Boolean.TRUE.equals(result)) {
+        failed.add(rule.path("message").asText());
       }
     }
     return failed;
@@ -84,6 +97,64 @@ public final class CrdSchema {
 
   public List<String> violations(String path, Map<String, Object> self) {
     return violations(path, self, null);
+  }
+
+  /**
+   * What the API server refuses in {@code value}, checked against the schema at {@code path} and
+   * below it: lengths, patterns, enums, numeric limits, item and property counts, required fields,
+   * and every CEL rule that does not compare with oldSelf; each as "where: problem".
+   */
+  public List<String> problems(String path, Object value) {
+    List<String> found = new ArrayList<>();
+    check(at(path), path, value, found);
+    return found;
+  }
+
+  private void check(JsonNode s, String where, Object value, List<String> found) {
+    if (value instanceof String text) {
+      int length = text.codePointCount(0, text.length());
+      limit(found, where, s, "maxLength", length, "characters");
+      if (s.has("minLength") && length < s.get("minLength").asInt()) {
+        found.add(where + ": shorter than " + s.get("minLength").asInt() + " characters");
+      }
+      if (s.has("pattern") && !Pattern.compile(s.get("pattern").asText()).matcher(text).find()) {
+        found.add(where + ": does not match " + s.get("pattern").asText());
+      }
+      if (s.has("enum") && !s.get("enum").toString().contains("\"" + text + "\"")) {
+        found.add(where + ": not one of " + s.get("enum"));
+      }
+    } else if (value instanceof Number n) {
+      if (s.has("minimum") && n.doubleValue() < s.get("minimum").asDouble()
+          || s.has("maximum") && n.doubleValue() > s.get("maximum").asDouble()) {
+        found.add(where + ": out of range");
+      }
+    } else if (value instanceof List<?> list) {
+      limit(found, where, s, "maxItems", list.size(), "items");
+      if (s.has("minItems") && list.size() < s.get("minItems").asInt()) {
+        found.add(where + ": fewer than " + s.get("minItems").asInt() + " items");
+      }
+      for (int i = 0; i < list.size(); i++) {
+        check(s.path("items"), where + "[" + i + "]", list.get(i), found);
+      }
+    } else if (value instanceof Map<?, ?> map) {
+      limit(found, where, s, "maxProperties", map.size(), "entries");
+      s.path("required").forEach(r -> {
+        if (!map.containsKey(r.asText())) {
+          found.add(where + "." + r.asText() + ": required");
+        }
+      });
+      map.forEach((k, v) -> check(s.path("properties").has(k.toString()) ? s.path("properties").path(k.toString())
+          : s.path("additionalProperties"), where + "." + k, v, found));
+    }
+    if (value != null && s.has("x-kubernetes-validations")) {
+      violations(s, value, null, true).forEach(v -> found.add(where + ": " + v));
+    }
+  }
+
+  private static void limit(List<String> found, String where, JsonNode s, String keyword, int size, String unit) {
+    if (s.has(keyword) && size > s.get(keyword).asInt()) {
+      found.add(where + ": more than " + s.get(keyword).asInt() + " " + unit);
+    }
   }
 
   /** Parses inline YAML (or JSON) into the plain maps CEL evaluates against. */

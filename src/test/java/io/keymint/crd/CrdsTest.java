@@ -3,12 +3,20 @@ package io.keymint.crd;
 import static io.keymint.crd.CrdSchema.yaml;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.keymint.api.Bounds;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class CrdsTest {
@@ -129,6 +137,145 @@ class CrdsTest {
     var percentage = CrdSchema.load("apptokens").at("spec.refresh.beforeExpiryPercentage");
     assertThat(percentage.path("minimum").asInt()).isEqualTo(1);
     assertThat(percentage.path("maximum").asInt()).isEqualTo(90);
+  }
+
+  /** API.md: every string and list in the CRDs has a bound, every map a number of entries and a bound on its keys. */
+  @ParameterizedTest
+  @ValueSource(strings = {"clientapplications", "apptokens", "platformtokens"})
+  void everyStringListAndMapInTheSpecIsBounded(String plural) {
+    List<String> unbounded = new ArrayList<>();
+    unbounded(CrdSchema.load(plural).at("spec"), "spec", unbounded);
+    assertThat(unbounded).isEmpty();
+  }
+
+  private static void unbounded(JsonNode s, String where, List<String> found) {
+    switch (s.path("type").asText()) {
+      case "string" -> {
+        if (!s.has("maxLength") && !s.has("enum")) {
+          found.add(where + ": a string without maxLength");
+        }
+      }
+      case "array" -> {
+        if (!s.has("maxItems")) {
+          found.add(where + ": a list without maxItems");
+        }
+        unbounded(s.path("items"), where + "[]", found);
+      }
+      case "object" -> {
+        if (s.has("additionalProperties")) {
+          if (!s.has("maxProperties") || !s.path("x-kubernetes-validations").toString().contains("size(k) <=")) {
+            found.add(where + ": a map without maxProperties or a bound on its keys");
+          }
+          unbounded(s.path("additionalProperties"), where + ".*", found);
+        }
+        s.path("properties").properties().forEach(p -> unbounded(p.getValue(), where + "." + p.getKey(), found));
+      }
+      default -> { } // numbers and booleans
+    }
+  }
+
+  /** Every reference (and every output Secret) is named like a Kubernetes object: a DNS-1123 subdomain. */
+  @ParameterizedTest
+  @ValueSource(strings = {"clientapplications", "apptokens", "platformtokens"})
+  void everyNameIsADns1123Subdomain(String plural) {
+    List<String> names = new ArrayList<>();
+    names(CrdSchema.load(plural).at("spec"), "spec", names);
+    assertThat(names).isNotEmpty().allSatisfy(name -> assertThat(name).endsWith("maxLength=253 pattern=" + Bounds.NAME_PATTERN));
+  }
+
+  private static void names(JsonNode s, String where, List<String> found) {
+    if (s.isMissingNode()) {
+      return;
+    }
+    s.path("properties").properties().forEach(p -> {
+      if (p.getKey().equals("name")) {
+        found.add(where + ".name maxLength=" + p.getValue().path("maxLength") + " pattern=" + p.getValue().path("pattern").asText());
+      }
+      names(p.getValue(), where + "." + p.getKey(), found);
+    });
+    names(s.path("items"), where + "[]", found);
+  }
+
+  /** Good and bad examples of the bounds, as the API server would judge them: at the bound accepted, past it refused. */
+  static Stream<Arguments> bounds() {
+    String role255 = "r".repeat(255);
+    String url2048 = "https://app.example/" + "p".repeat(2028);
+    String name253 = "a".repeat(63) + "." + "b".repeat(63) + "." + "c".repeat(63) + "." + "d".repeat(61);
+    return Stream.of(
+        Arguments.of("clientapplications", "{roles: [" + role255 + "]}", null),
+        Arguments.of("clientapplications", "{roles: [" + role255 + "r]}", "spec.roles[0]: more than 255 characters"),
+        Arguments.of("clientapplications", "{roles: " + items(64) + "}", null),
+        Arguments.of("clientapplications", "{roles: " + items(65) + "}", "spec.roles: more than 64 items"),
+        Arguments.of("clientapplications", "{serviceAccount: {clientRoles: [{client: c, roles: " + items(65) + "}]}}",
+            "spec.serviceAccount.clientRoles[0].roles: more than 64 items"),
+        Arguments.of("clientapplications", "{redirectUris: ['" + url2048 + "']}", null),
+        Arguments.of("clientapplications", "{redirectUris: ['" + url2048 + "p']}", "spec.redirectUris[0]: more than 2048 characters"),
+        Arguments.of("clientapplications", "{description: " + "d".repeat(256) + "}", "spec.description: more than 255 characters"),
+        Arguments.of("clientapplications", "{accessTokenLifespan: 10s}", null),
+        Arguments.of("clientapplications", "{accessTokenLifespan: 1h30m}", null),
+        Arguments.of("clientapplications", "{accessTokenLifespan: 24h}", null),
+        Arguments.of("clientapplications", "{accessTokenLifespan: 9s}", "spec.accessTokenLifespan: accessTokenLifespan is from 10s to 24h"),
+        Arguments.of("clientapplications", "{accessTokenLifespan: 9999ms}", "spec.accessTokenLifespan: accessTokenLifespan is from 10s to 24h"),
+        Arguments.of("clientapplications", "{accessTokenLifespan: 24h1s}", "spec.accessTokenLifespan: accessTokenLifespan is from 10s to 24h"),
+        Arguments.of("clientapplications", "{accessTokenLifespan: 99999999999999999999h}",
+            "spec.accessTokenLifespan: accessTokenLifespan is from 10s to 24h"),
+        Arguments.of("clientapplications", "{secret: {rotation: {period: 10s}}}", null),
+        Arguments.of("clientapplications", "{secret: {rotation: {period: 9s}}}",
+            "spec.secret.rotation.period: secret.rotation.period is at least 10s"),
+        Arguments.of("clientapplications", "{secret: {name: " + name253 + "}}", null),
+        Arguments.of("clientapplications", "{secret: {name: " + name253 + "d}}", "spec.secret.name: more than 253 characters"),
+        Arguments.of("clientapplications", "{secret: {name: 'a..b'}}", "spec.secret.name: does not match"),
+        Arguments.of("apptokens", "{clientApplicationRef: {name: scorer.v2}}", null),
+        Arguments.of("apptokens", "{clientApplicationRef: {name: Scorer}}", "spec.clientApplicationRef.name: does not match"),
+        Arguments.of("apptokens", "{clientApplicationRef: {name: 'scorer-'}}", "spec.clientApplicationRef.name: does not match"),
+        Arguments.of("apptokens", "{clientApplicationRef: {name: a}, rolloutRestart: [{kind: Deployment, name: 'web_1'}]}",
+            "spec.rolloutRestart[0].name: does not match"),
+        Arguments.of("apptokens", "{clientCredentials: {tokenUrl: 'https://x', secretRef: {name: idp, clientSecretKey: 'a/b'}}}",
+            "spec.clientCredentials.secretRef.clientSecretKey: does not match"),
+        Arguments.of("apptokens", "{clientApplicationRef: {name: a}, scopes: " + items(65) + "}", "spec.scopes: more than 64 items"),
+        Arguments.of("apptokens", "{audience: {roles: [read], selector: {matchExpressions: [{key: group, operator: In, values: "
+            + items(65) + "}]}}}", "spec.audience.selector.matchExpressions[0].values: more than 64 items"),
+        Arguments.of("apptokens", "{audience: {roles: [read], selector: {matchLabels: {" + "k".repeat(318) + ": a}}}}",
+            "spec.audience.selector.matchLabels: a label key is at most 317 characters"),
+        Arguments.of("apptokens", "{clientApplicationRef: {name: a}, refresh: {beforeExpiry: " + "1".repeat(32) + "s}}",
+            "spec.refresh.beforeExpiry: more than 32 characters"),
+        Arguments.of("apptokens", "{clientApplicationRef: {name: a}, secret: {template: {data: {app.env: '" + "x".repeat(8192) + "'}}}}",
+            null),
+        Arguments.of("apptokens", "{clientApplicationRef: {name: a}, secret: {template: {data: {app.env: '" + "x".repeat(8193) + "'}}}}",
+            "spec.secret.template.data.app.env: more than 8192 characters"),
+        Arguments.of("apptokens", "{clientApplicationRef: {name: a}, secret: {template: {data: {'a/b': x}}}}",
+            "spec.secret.template.data: a key of secret.template.data is a Secret key"),
+        Arguments.of("apptokens", "{clientApplicationRef: {name: a}, secret: {template: {data: " + entries(17) + "}}}",
+            "spec.secret.template.data: more than 16 entries"),
+        Arguments.of("apptokens", "{clientApplicationRef: {name: a}, secret: {template: {labels: " + entries(33) + "}}}",
+            "spec.secret.template.labels: more than 32 entries"),
+        Arguments.of("platformtokens", "{clientApplicationRef: {name: a}, grant: {refreshToken: {secretRef: {name: h2o, key: token}}}}",
+            null),
+        Arguments.of("platformtokens", "{clientApplicationRef: {name: a}, grant: {refreshToken: {secretRef: {name: 'h2o token', key: t}}}}",
+            "spec.grant.refreshToken.secretRef.name: does not match"),
+        Arguments.of("platformtokens", "{clientApplicationRef: {name: a}, grant: {password: {secretRef: {name: w, passwordKey: 'p w'}}}}",
+            "spec.grant.password.secretRef.passwordKey: does not match"),
+        Arguments.of("platformtokens", "{tokenUrl: 'https://" + "x".repeat(2048) + "', clientId: c, grant: {apiKey: {secretRef: {name: k, key: apikey}}}}",
+            "spec.tokenUrl: more than 2048 characters"));
+  }
+
+  @ParameterizedTest
+  @MethodSource
+  void bounds(String plural, String spec, String refused) {
+    List<String> problems = CrdSchema.load(plural).problems("spec", yaml(spec));
+    if (refused == null) {
+      assertThat(problems).isEmpty();
+    } else {
+      assertThat(problems).singleElement().asString().startsWith(refused);
+    }
+  }
+
+  private static String items(int n) {
+    return IntStream.range(0, n).mapToObj(i -> "r" + i).collect(Collectors.joining(", ", "[", "]"));
+  }
+
+  private static String entries(int n) {
+    return IntStream.range(0, n).mapToObj(i -> "k" + i + ": v").collect(Collectors.joining(", ", "{", "}"));
   }
 
   @Test

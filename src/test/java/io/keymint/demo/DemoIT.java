@@ -69,11 +69,11 @@ class DemoIT {
       assertThat(kept).isNotBlank().isNotEqualTo(data(demo, "h2o-platform-token").get("token"));
 
       // the scoped token's audience grew by the application submitted after it
-      assertThat(output).containsPattern("(?m)^Joined +ClientApplication reporting-api \\(group=a\\) submitted; .* \\+ team-a-reporting-api$");
+      assertThat(output).containsPattern("(?m)^Joined +ClientApplication reporting-api \\(group=a\\) submitted; .* \\+ team-a\\.reporting-api$");
       AppToken scoped = demo.api().resources(AppToken.class).inNamespace("team-a").withName("group-a-read-only").get();
       assertThat(scoped.getStatus().matchedApplications).contains("reporting-api", "notebook-api", "inference-api");
       assertThat(Jwt.audiences(Jwt.claims(data(demo, scoped.getStatus().secretName).get("access_token"))))
-          .contains("team-a-reporting-api", "team-a-notebook-api", "team-a-inference-api");
+          .contains("team-a.reporting-api", "team-a.notebook-api", "team-a.inference-api");
 
       // no token, credential or secret in the output (nor in the log)
       Set<String> secrets = new HashSet<>(KeymintFixture.SECRETS_SEEN);

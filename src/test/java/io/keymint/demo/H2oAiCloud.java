@@ -30,7 +30,7 @@ final class H2oAiCloud implements Platform {
     ClientRepresentation client = new ClientRepresentation();
     client.setClientId("hac-platform-public");
     client.setPublicClient(true);
-    client.setFullScopeAllowed(false); // tokens carry no roles but the ones mapped, as Keymint's own clients
+    client.setFullScopeAllowed(false); // tokens carry no roles but the ones mapped, as Keymint's clients with a login flow
     client.setDirectAccessGrantsEnabled(true); // H2O's UI signs users in with a browser; the demo uses their password
     hac.admin().clients().create(client).close();
     hac.createUser(USER);

@@ -29,7 +29,7 @@ final class Wallaroo implements Platform {
     ClientRepresentation client = new ClientRepresentation();
     client.setClientId(CLIENT);
     client.setPublicClient(false);
-    client.setFullScopeAllowed(false); // tokens carry no roles but the ones mapped, as Keymint's own clients
+    client.setFullScopeAllowed(false); // tokens carry no roles but the ones mapped, as Keymint's clients with a login flow
     client.setSecret(clientSecret);
     client.setServiceAccountsEnabled(true);
     client.setDirectAccessGrantsEnabled(true);

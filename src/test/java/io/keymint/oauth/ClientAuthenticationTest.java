@@ -94,6 +94,8 @@ class ClientAuthenticationTest {
         Arguments.of("damaged", TestKeys.pem("PRIVATE KEY", java.util.Arrays.copyOf(ecDer, 20)), "is neither an EC nor an RSA"),
         Arguments.of("P-384", TestKeys.pkcs8Pem(p384), "is an EC key on curve P-384; ES256 needs P-256"),
         Arguments.of("RSA 1024", TestKeys.pkcs8Pem(TestKeys.rsa(1024, null)), "is an RSA key of 1024 bits"),
+        Arguments.of("RSA 4097", rsaOfBits(4097), "is an RSA key of 4097 bits; Keymint signs RS256 with RSA keys of 2048 to 4096 bits"),
+        Arguments.of("RSA 16384", rsaOfBits(16384), "is an RSA key of 16384 bits; Keymint signs RS256 with RSA keys of 2048 to 4096 bits"),
         Arguments.of("Ed25519", TestKeys.pem("PRIVATE KEY", ed.generateKeyPair().getPrivate().getEncoded()),
             "is neither an EC nor an RSA"));
   }
@@ -108,6 +110,28 @@ class ClientAuthenticationTest {
       pem.lines().filter(line -> line.length() > 8 && !line.startsWith("-----"))
           .forEach(line -> assertThat(e.getMessage()).doesNotContain(line));
     });
+  }
+
+  /** An RSA key of 4096 bits, the largest taken, is read (and then signs about 8 times faster than one of 16384). */
+  @Test
+  void anRsaKeyOfFourThousandNinetySixBitsIsTaken() {
+    assertThat(ClientKey.parse(rsaOfBits(ClientKey.MAX_RSA_BITS), null, WHERE).algorithm()).isEqualTo(JWSAlgorithm.RS256);
+  }
+
+  /**
+   * A PKCS#8 PEM RSA private key with a modulus of exactly {@code bits} bits: built from a random odd
+   * modulus, not generated (generating a 16384-bit key takes minutes); it reads like any key and
+   * is refused or taken by its size alone.
+   */
+  private static String rsaOfBits(int bits) {
+    try {
+      java.math.BigInteger modulus = new java.math.BigInteger(bits, new java.security.SecureRandom()).setBit(bits - 1).setBit(0);
+      var key = java.security.KeyFactory.getInstance("RSA").generatePrivate(
+          new java.security.spec.RSAPrivateKeySpec(modulus, java.math.BigInteger.valueOf(65537)));
+      return TestKeys.pem("PRIVATE KEY", key.getEncoded());
+    } catch (java.security.GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   @Test

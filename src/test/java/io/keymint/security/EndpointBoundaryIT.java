@@ -198,7 +198,7 @@ class EndpointBoundaryIT {
       assertThat(listed.secretData(ns, "test-idp-token").get("access_token")).startsWith("listener-");
       for (String name : List.of("huge", "huge-unannounced")) {
         AppToken refused = listed.awaitStatus(AppToken.class, ns, name, AppToken::getStatus,
-            ready("False", "IdentityProviderUnavailable"));
+            ready("False", "InvalidTokenResponse"));
         String message = refused.getStatus().condition(Condition.READY).message;
         assertThat(message).as(name).contains(TOO_LARGE).doesNotContain(LoopbackListener.PADDING);
         assertThat(listed.secret(ns, name + "-token")).as(name).isNull();

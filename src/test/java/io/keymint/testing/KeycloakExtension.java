@@ -39,12 +39,9 @@ public final class KeycloakExtension
 
   /**
    * {@code realm-management} client roles given to the {@code keymint-admin} service account: the
-   * ones the README tells users to grant, and no more (the suite grants realm roles, so it includes
-   * the one that needs).
+   * ones the README tells users to grant, and no more ({@code manage-realm} is not among them).
    */
-  public static final List<String> KEYMINT_ADMIN_ROLES = java.util.stream.Stream.concat(
-      KeycloakGateway.REQUIRED_ADMIN_ROLES.stream(), java.util.stream.Stream.of(KeycloakGateway.REALM_ROLE_GRANTS_ADMIN_ROLE))
-      .toList();
+  public static final List<String> KEYMINT_ADMIN_ROLES = KeycloakGateway.REQUIRED_ADMIN_ROLES;
 
   /**
    * Client attribute that lets {@code keymint-admin} introspect any token of its realm, so that

@@ -9,6 +9,8 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.keymint.KeymintOperator;
 import io.keymint.api.Condition;
 import io.keymint.api.KeymintStatus;
+import io.keymint.clientapp.ClientApplication;
+import io.keymint.clientapp.ClientApplicationSpec;
 import io.keymint.config.OperatorConfig;
 import io.keymint.kube.OutputSecrets;
 import java.time.Clock;
@@ -130,6 +132,29 @@ public final class KeymintFixture implements AutoCloseable {
       Function<T, KeymintStatus> status, Predicate<KeymintStatus> predicate) {
     return await().atMost(TIMEOUT).pollInterval(Duration.ofMillis(200))
         .until(() -> get(type, namespace, name), r -> r != null && status.apply(r) != null && predicate.test(status.apply(r)));
+  }
+
+  /** Waits until the resource's Ready condition has this status and reason; returns the resource then. */
+  public <T extends CustomResource<?, ? extends KeymintStatus>> T awaitReady(Class<T> type, String namespace, String name,
+      String readyStatus, String reason) {
+    return awaitStatus(type, namespace, name, CustomResource::getStatus, ready(readyStatus, reason));
+  }
+
+  /** Waits until the ClientApplication is Ready (Provisioned) for its current generation; returns it then. */
+  public ClientApplication awaitProvisioned(String namespace, String name) {
+    return awaitStatus(ClientApplication.class, namespace, name, ClientApplication::getStatus,
+        ready("True", "Provisioned").and(s -> s.observedGeneration != null
+            && s.observedGeneration.equals(get(ClientApplication.class, namespace, name).getMetadata().getGeneration())));
+  }
+
+  /** Creates a ClientApplication with the spec {@code edit} makes of an empty one. */
+  public ClientApplication createApplication(String namespace, String name, Consumer<ClientApplicationSpec> edit) {
+    ClientApplication app = new ClientApplication();
+    app.getMetadata().setName(name);
+    app.getMetadata().setNamespace(namespace);
+    app.setSpec(new ClientApplicationSpec());
+    edit.accept(app.getSpec());
+    return create(app);
   }
 
   /** A predicate: Ready has this status and reason. */

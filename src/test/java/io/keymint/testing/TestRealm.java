@@ -23,6 +23,7 @@ import org.keycloak.admin.client.resource.ClientResource;
 import org.keycloak.admin.client.resource.RealmResource;
 import org.keycloak.representations.idm.ClientRepresentation;
 import org.keycloak.representations.idm.CredentialRepresentation;
+import org.keycloak.representations.idm.GroupRepresentation;
 import org.keycloak.representations.idm.RoleRepresentation;
 import org.keycloak.representations.idm.UserRepresentation;
 
@@ -176,6 +177,58 @@ public final class TestRealm {
     return password;
   }
 
+  /**
+   * A user ({@link #createUser}) holding the {@code realm-management} role {@code realm-admin}: the
+   * realm's administrator, whose token must never carry that power through a tenant's client.
+   */
+  public String createRealmAdmin(String username) {
+    createUser(username);
+    String userId = admin.users().search(username, true).get(0).getId();
+    String realmManagement = findClient("realm-management").getId();
+    admin.users().get(userId).roles().clientLevel(realmManagement)
+        .add(List.of(admin.clients().get(realmManagement).roles().get("realm-admin").toRepresentation()));
+    return username;
+  }
+
+  /** The names of {@code roleClient}'s roles the service account of {@code clientId} holds, composites expanded. */
+  public List<String> serviceAccountClientRoles(String clientId, String roleClient) {
+    String userId = client(clientId).getServiceAccountUser().getId();
+    return admin.users().get(userId).roles().clientLevel(findClient(roleClient).getId()).listEffective()
+        .stream().map(RoleRepresentation::getName).toList();
+  }
+
+  /** What Keycloak's admin API answers to {@code GET /admin/realms/<realm>/users} with this bearer token. */
+  public int adminApiStatus(String accessToken) {
+    return adminApiStatus(accessToken, "GET", "/users", null);
+  }
+
+  /**
+   * The HTTP status Keycloak's admin API answers to a request on this realm with this bearer token:
+   * {@code path} is below {@code /admin/realms/<realm>}, {@code json} the body or null.
+   */
+  public int adminApiStatus(String accessToken, String method, String path, String json) {
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(baseUrl + "/admin/realms/" + name + path))
+        .timeout(Duration.ofSeconds(10)).header("Authorization", "Bearer " + accessToken);
+    if (json != null) {
+      request.header("Content-Type", "application/json");
+    }
+    return send(request.method(method, json == null ? HttpRequest.BodyPublishers.noBody()
+        : HttpRequest.BodyPublishers.ofString(json)).build()).statusCode();
+  }
+
+  /** Creates a group holding this realm role and makes it a default group: every new user joins it. */
+  public String createDefaultGroup(String groupName, String realmRole) {
+    GroupRepresentation group = new GroupRepresentation();
+    group.setName(groupName);
+    String id;
+    try (Response response = admin.groups().add(group)) {
+      id = CreatedResponseUtil.getCreatedId(response);
+    }
+    admin.groups().group(id).roles().realmLevel().add(List.of(admin.roles().get(realmRole).toRepresentation()));
+    admin.addDefaultGroup(id);
+    return id;
+  }
+
   /** Creates a plain realm role. */
   public void createRealmRole(String roleName) {
     admin.roles().create(new RoleRepresentation(roleName, null, false));
@@ -297,6 +350,25 @@ public final class TestRealm {
     /** The refresh token, or null. */
     public String refreshToken() {
       return (String) body.get("refresh_token");
+    }
+
+    /** The realm roles of the access token ({@code realm_access.roles}); empty when it has none. */
+    public List<String> realmRoles() {
+      return roles(claims().get("realm_access"));
+    }
+
+    /** The client roles of the access token by client ({@code resource_access}); empty when it has none. */
+    public Map<String, List<String>> clientRoles() {
+      Map<String, List<String>> roles = new LinkedHashMap<>();
+      if (claims().get("resource_access") instanceof Map<?, ?> clients) {
+        clients.forEach((client, access) -> roles.put((String) client, roles(access)));
+      }
+      return roles;
+    }
+
+    private static List<String> roles(Object access) {
+      return access instanceof Map<?, ?> map && map.get("roles") instanceof List<?> list
+          ? list.stream().map(String::valueOf).toList() : List.of();
     }
 
     /** The access token's JWT payload, decoded without checking the signature. */

@@ -31,7 +31,11 @@ class RefreshScheduleTest {
       "20,    -,   -,  13, 13",     // very short token: 33% (6.6 s) beats the margin of 5 s
       "20,    -,   1,  15, 14",     // very short token: margin a quarter of the lifetime
       "300,   -,   90, 30, 16",     // 90%: refresh 30 s after issue
-      "0,     -,   -,  0, 0",       // already expired: now
+      "20,    -,   90, 10, 10",     // 90% of a short token is 2 s after issue: the 10 s floor
+      "300,   299s, -, 10, 10",     // a beforeExpiry just under the lifetime: the 10 s floor
+      "10,    -,   -,  10, 10",     // the shortest lifespan a ClientApplication may set: at its expiry
+      "5,     -,   -,  10, 10",     // a token shorter than the floor: expired for 5 s, never asked for sooner
+      "0,     -,   -,  10, 10",     // already expired: not before the floor either
   })
   void schedules(long lifetime, String beforeExpiry, Integer percentage, long atNoJitter, long atMaxJitter) {
     Instant expires = ISSUED.plusSeconds(lifetime);

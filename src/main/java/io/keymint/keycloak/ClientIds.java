@@ -1,5 +1,6 @@
-package io.keymint.api;
+package io.keymint.keycloak;
 
+import io.keymint.config.OperatorConfig;
 import java.util.Arrays;
 import java.util.List;
 import java.util.regex.Pattern;
@@ -22,8 +23,7 @@ import java.util.stream.Collectors;
 public final class ClientIds {
 
   public static final String PATTERN_SETTING = "KEYMINT_CLIENT_ID_PATTERN";
-  public static final String NAMESPACE_PLACEHOLDER = "{namespace}";
-  public static final List<String> DEFAULT_PATTERNS = List.of(NAMESPACE_PLACEHOLDER + ".*");
+  public static final String NAMESPACE_PLACEHOLDER = OperatorConfig.NAMESPACE_PLACEHOLDER;
 
   private ClientIds() {
   }
@@ -56,12 +56,6 @@ public final class ClientIds {
   /** The patterns as they read for one namespace, for messages. */
   public static String describe(List<String> patterns, String namespace) {
     return String.join(", ", patterns.stream().map(p -> p.replace(NAMESPACE_PLACEHOLDER, namespace)).toList());
-  }
-
-  /** Whether a setting's pattern is usable: not empty, and its placeholders are known. */
-  public static boolean wellFormed(String pattern) {
-    String rest = pattern.replace(NAMESPACE_PLACEHOLDER, "");
-    return !pattern.isBlank() && !rest.contains("{") && !rest.contains("}");
   }
 
   private static Pattern regex(String pattern, String namespace) {

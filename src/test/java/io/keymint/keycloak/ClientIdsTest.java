@@ -1,4 +1,4 @@
-package io.keymint.api;
+package io.keymint.keycloak;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -39,11 +39,5 @@ class ClientIdsTest {
     List<String> second = List.of(ClientIds.application(namespace2, name2), ClientIds.appToken(namespace2, name2));
     assertThat(first).doesNotContainAnyElementsOf(second);
     assertThat(ClientIds.legacyApplication("a", "b-c")).isEqualTo(ClientIds.legacyApplication("a-b", "c")); // why
-  }
-
-  @ParameterizedTest
-  @CsvSource({"{namespace}.*,true", "*,true", "'',false", "{name}.*,false", "{namespace.*,false"})
-  void aPatternNamesOnlyKnownPlaceholders(String pattern, boolean wellFormed) {
-    assertThat(ClientIds.wellFormed(pattern)).isEqualTo(wellFormed);
   }
 }
