@@ -22,10 +22,10 @@ import io.keymint.keycloak.DesiredClient;
 import io.keymint.keycloak.KeycloakGateway;
 import io.keymint.keycloak.OwnedClient;
 import io.keymint.keycloak.OwnerMark;
-import io.keymint.kube.NamespaceFairness;
 import io.keymint.kube.Backoff;
 import io.keymint.kube.Caches;
 import io.keymint.kube.Hashes;
+import io.keymint.kube.NamespaceFairness;
 import io.keymint.kube.OutputSecrets;
 import io.keymint.kube.ReconcileException;
 import io.keymint.kube.SecretInformers;
@@ -65,8 +65,8 @@ public class AppTokenReconciler extends TokenReconciler<AppToken, AppTokenStatus
   private final TokenEndpoint tokens;
   private final TokenUrlPolicy tokenUrlPolicy;
 
-  public AppTokenReconciler(OperatorConfig config, NamespaceFairness fairness, KeycloakGateway keycloak, TokenEndpoint tokens,
-      Clock clock, KeymintMetrics metrics) {
+  public AppTokenReconciler(OperatorConfig config, NamespaceFairness fairness, KeycloakGateway keycloak,
+      TokenEndpoint tokens, Clock clock, KeymintMetrics metrics) {
     super(config, fairness, clock, metrics);
     this.config = config;
     this.keycloak = keycloak;

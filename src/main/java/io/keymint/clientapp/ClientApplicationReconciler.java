@@ -16,8 +16,8 @@ import io.keymint.keycloak.KeycloakGateway;
 import io.keymint.keycloak.OwnedClient;
 import io.keymint.keycloak.OwnerMark;
 import io.keymint.keycloak.RolePolicy;
-import io.keymint.kube.NamespaceFairness;
 import io.keymint.kube.Backoff;
+import io.keymint.kube.NamespaceFairness;
 import io.keymint.kube.Outcome;
 import io.keymint.kube.OutputSecrets;
 import io.keymint.kube.ReconcileException;
@@ -61,7 +61,8 @@ public class ClientApplicationReconciler implements Reconciler<ClientApplication
   private final NamespaceFairness fairness;
 
   /** @param fairness the per-namespace share of the reconcile threads, one for all kinds */
-  public ClientApplicationReconciler(OperatorConfig config, NamespaceFairness fairness, KeycloakGateway keycloak, Clock clock) {
+  public ClientApplicationReconciler(OperatorConfig config, NamespaceFairness fairness, KeycloakGateway keycloak,
+      Clock clock) {
     this.config = config;
     this.fairness = fairness;
     this.keycloak = keycloak;

@@ -65,12 +65,15 @@ public final class NamespaceFairness {
     this.metrics = metrics;
   }
 
-  /** Runs the reconcile when its namespace has a slot for it; else, at once, an UpdateControl that tries again soon. */
+  /** Runs the reconcile when its namespace has a slot for it; else, at once, an UpdateControl to try again soon. */
   public <R extends HasMetadata> UpdateControl<R> reconcile(R resource, Supplier<UpdateControl<R>> reconcile) {
     return withSlot(resource, reconcile, () -> UpdateControl.<R>noUpdate().rescheduleAfter(retryDelay()));
   }
 
-  /** Runs the cleanup when its namespace has a slot for it; else, at once, a DeleteControl that keeps the finalizer and tries again soon. */
+  /**
+   * Runs the cleanup when its namespace has a slot for it; else, at once, a DeleteControl that keeps
+   * the finalizer and tries again soon.
+   */
   public DeleteControl cleanup(HasMetadata resource, Supplier<DeleteControl> cleanup) {
     return withSlot(resource, cleanup, () -> DeleteControl.noFinalizerRemoval().rescheduleAfter(retryDelay().toMillis()));
   }

@@ -46,7 +46,7 @@ public final class KeymintMetrics {
         .tags("kind", kind, "result", success ? "success" : "failure").register(registry).increment();
   }
 
-  /** A reconcile put off because its namespace held its share of the reconcile threads (KEYMINT_MAX_CONCURRENT_PER_NAMESPACE). */
+  /** A reconcile put off: its namespace held its share of the threads (KEYMINT_MAX_CONCURRENT_PER_NAMESPACE). */
   public void reconcileDeferred(String namespace) {
     Counter.builder("keymint.reconciles.deferred")
         .description("Reconciles put off because their namespace held its share of the reconcile threads")

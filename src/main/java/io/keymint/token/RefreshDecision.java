@@ -68,7 +68,8 @@ public final class RefreshDecision {
     return switch (verdict.action()) {
       case MINT -> new Verdict(Action.THROTTLED, verdict.reason() + "; the token endpoint was asked less than "
           + Durations.format(f.minInterval()) + " ago (KEYMINT_MIN_MINT_INTERVAL)", allowedAt);
-      case BACK_OFF -> allowedAt.isAfter(verdict.until()) ? new Verdict(Action.BACK_OFF, verdict.reason(), allowedAt) : verdict;
+      case BACK_OFF -> allowedAt.isAfter(verdict.until())
+          ? new Verdict(Action.BACK_OFF, verdict.reason(), allowedAt) : verdict;
       default -> verdict;
     };
   }

@@ -29,8 +29,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * The reconcile of a token resource (AppToken, PlatformToken): once its namespace has a thread to
  * spare, work out where the token comes from ({@link #plan}), then let the {@link TokenKeeper} keep
- * it fresh. Subclasses say only where
- * tokens come from and what to watch.
+ * it fresh. Subclasses say only where tokens come from and what to watch.
  */
 public abstract class TokenReconciler<R extends CustomResource<?, S>, S extends TokenStatus> implements Reconciler<R> {
 

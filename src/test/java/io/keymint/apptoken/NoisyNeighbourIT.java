@@ -97,7 +97,8 @@ class NoisyNeighbourIT {
         }
       }, 1, 1, TimeUnit.SECONDS);
 
-      keymint.create(new ClientApplication(), quiet, "app", new ClientApplicationSpec(), spec -> spec.accessTokenLifespan = "30s");
+      keymint.create(new ClientApplication(), quiet, "app", new ClientApplicationSpec(),
+          spec -> spec.accessTokenLifespan = "30s");
       for (int i = 0; i < QUIET; i++) {
         keymint.create(new AppToken(), quiet, "q" + i, new AppTokenSpec(),
             spec -> spec.clientApplicationRef = new LocalObjectReference("app"));
@@ -125,7 +126,8 @@ class NoisyNeighbourIT {
           closest(List.of(eagerArrivals)), MIN_INTERVAL);
 
       // the last refresh asked for is answered once the interval allows: scheduled, not dropped
-      String lastAsked = keymint.get(AppToken.class, eager, eagerTokens.get(0)).getMetadata().getAnnotations().get(Labels.REFRESH);
+      String lastAsked = keymint.get(AppToken.class, eager, eagerTokens.get(0)).getMetadata().getAnnotations()
+          .get(Labels.REFRESH);
       await().atMost(MIN_INTERVAL.plus(TIMEOUT)).until(() -> lastAsked.equals(refreshAnswered(eager, eagerTokens.get(0))));
       assertThat(watch.problems).as("quiet tokens served expired or refreshed late").isEmpty();
       assertThat(watch.refreshes).as("quiet tokens refreshed every 20 s or so").isGreaterThanOrEqualTo(QUIET * 3);

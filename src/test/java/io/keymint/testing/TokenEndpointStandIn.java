@@ -70,9 +70,10 @@ public final class TokenEndpointStandIn implements AutoCloseable {
   private void answer(HttpExchange exchange) throws IOException {
     Instant arrived = Instant.now();
     try {
-      String clientId = clientId(exchange, IamStandIn.form(new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8)));
+      String request = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+      String clientId = String.valueOf(clientId(exchange, IamStandIn.form(request)));
       synchronized (this) {
-        arrivals.computeIfAbsent(String.valueOf(clientId), c -> new ArrayList<>()).add(arrived);
+        arrivals.computeIfAbsent(clientId, c -> new ArrayList<>()).add(arrived);
       }
       try {
         Thread.sleep(delay.apply(clientId).toMillis());
