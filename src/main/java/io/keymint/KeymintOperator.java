@@ -11,6 +11,7 @@ import io.keymint.config.ConfigException;
 import io.keymint.config.OperatorConfig;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.keymint.keycloak.KeycloakGateway;
+import io.keymint.kube.NamespaceFairness;
 import io.keymint.kube.UserChanges;
 import io.keymint.keycloak.RolePolicy;
 import io.keymint.oauth.TokenEndpoint;
@@ -24,6 +25,7 @@ import java.net.UnknownHostException;
 import java.time.Clock;
 import java.util.HashSet;
 import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Keymint's reconcilers on one JOSDK operator, with the long-lived gateways they share and the
@@ -63,6 +65,7 @@ public final class KeymintOperator implements AutoCloseable {
         config.keycloak() == null ? null : config.keycloak().url());
     Operator operator = new Operator(o -> o
         .withKubernetesClient(client)
+        .withConcurrentReconciliationThreads(config.reconcileThreads())
         .withCloseClientOnStop(false)
         .withUseSSAToPatchPrimaryResource(false)
         // Watch events arrive after Keymint's own writes have returned: with resourceVersions compared
@@ -77,10 +80,15 @@ public final class KeymintOperator implements AutoCloseable {
                 .withLeaseNamespace(leaseNamespace(config, client))
                 .withIdentity(identity()).withExitOnStopLeading(exitWhenLeadershipLost).build()
             : null));
-    operator.register(new ClientApplicationReconciler(config, keycloak, clock), o -> watch(o, config));
-    operator.register(new AppTokenReconciler(config, keycloak, tokens, clock, metrics), o -> watch(o, config));
+    // One share per namespace across the three kinds: its ClientApplications, AppTokens and
+    // PlatformTokens together hold at most KEYMINT_MAX_CONCURRENT_PER_NAMESPACE of the threads.
+    NamespaceFairness fairness = new NamespaceFairness(config.maxConcurrentPerNamespace(),
+        ThreadLocalRandom.current()::nextDouble, clock, metrics);
+    operator.register(new ClientApplicationReconciler(config, fairness, keycloak, clock), o -> watch(o, config));
+    operator.register(new AppTokenReconciler(config, fairness, keycloak, tokens, clock, metrics), o -> watch(o, config));
     FingerprintKey fingerprints = FingerprintKey.loadOrCreate(client, operatorNamespace(config, client));
-    operator.register(new PlatformTokenReconciler(config, tokens, fingerprints, clock, metrics), o -> watch(o, config));
+    operator.register(new PlatformTokenReconciler(config, fairness, tokens, fingerprints, clock, metrics),
+        o -> watch(o, config));
     operator.start();
     HealthServer http = HealthServer.start(config.httpPort(),
         () -> operator.getRuntimeInfo().isStarted() && operator.getRuntimeInfo().allEventSourcesAreHealthy(),

@@ -25,6 +25,7 @@ import io.keymint.keycloak.OwnerMark;
 import io.keymint.kube.Backoff;
 import io.keymint.kube.Caches;
 import io.keymint.kube.Hashes;
+import io.keymint.kube.NamespaceFairness;
 import io.keymint.kube.OutputSecrets;
 import io.keymint.kube.ReconcileException;
 import io.keymint.kube.SecretInformers;
@@ -65,9 +66,9 @@ public class AppTokenReconciler extends TokenReconciler<AppToken, AppTokenStatus
   private final TokenEndpoint tokens;
   private final TokenUrlPolicy tokenUrlPolicy;
 
-  public AppTokenReconciler(OperatorConfig config, KeycloakGateway keycloak, TokenEndpoint tokens, Clock clock,
-      KeymintMetrics metrics) {
-    super(clock, metrics, config.rolloutMinInterval());
+  public AppTokenReconciler(OperatorConfig config, NamespaceFairness fairness, KeycloakGateway keycloak,
+      TokenEndpoint tokens, Clock clock, KeymintMetrics metrics) {
+    super(config, fairness, clock, metrics);
     this.config = config;
     this.keycloak = keycloak;
     this.tokens = tokens;
@@ -211,6 +212,10 @@ public class AppTokenReconciler extends TokenReconciler<AppToken, AppTokenStatus
 
   @Override
   public DeleteControl cleanup(AppToken token, Context<AppToken> context) {
+    return fairness.cleanup(token, () -> cleanupNow(token, context));
+  }
+
+  private DeleteControl cleanupNow(AppToken token, Context<AppToken> context) {
     AppTokenStatus status = token.getStatus();
     if (keycloak == null || status == null || status.clientId == null) {
       return DeleteControl.defaultDelete(); // no dedicated client was made

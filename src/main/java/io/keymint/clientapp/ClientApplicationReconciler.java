@@ -17,6 +17,7 @@ import io.keymint.keycloak.OwnedClient;
 import io.keymint.keycloak.OwnerMark;
 import io.keymint.keycloak.RolePolicy;
 import io.keymint.kube.Backoff;
+import io.keymint.kube.NamespaceFairness;
 import io.keymint.kube.Outcome;
 import io.keymint.kube.OutputSecrets;
 import io.keymint.kube.ReconcileException;
@@ -58,9 +59,13 @@ public class ClientApplicationReconciler implements Reconciler<ClientApplication
   private final RolePolicy rolePolicy;
   private final Clock clock;
   private final Credentials credentials;
+  private final NamespaceFairness fairness;
 
-  public ClientApplicationReconciler(OperatorConfig config, KeycloakGateway keycloak, Clock clock) {
+  /** @param fairness the per-namespace share of the reconcile threads, one for all kinds */
+  public ClientApplicationReconciler(OperatorConfig config, NamespaceFairness fairness, KeycloakGateway keycloak,
+      Clock clock) {
     this.config = config;
+    this.fairness = fairness;
     this.keycloak = keycloak;
     this.rolePolicy = new RolePolicy(config.grantableRoles());
     this.clock = clock;
@@ -73,8 +78,13 @@ public class ClientApplicationReconciler implements Reconciler<ClientApplication
         SecretOwners.of(SecretOwners.primaries(context, app -> Set.of(ClientApplicationModel.secretNameOf(app))))));
   }
 
+  /** The reconcile, when the application's namespace has a reconcile thread to spare ({@link NamespaceFairness}). */
   @Override
   public UpdateControl<ClientApplication> reconcile(ClientApplication app, Context<ClientApplication> context) {
+    return fairness.reconcile(app, () -> reconcileNow(app, context));
+  }
+
+  private UpdateControl<ClientApplication> reconcileNow(ClientApplication app, Context<ClientApplication> context) {
     ClientApplicationStatus status = app.getStatus() == null ? new ClientApplicationStatus() : app.getStatus();
     app.setStatus(status);
     String before = StatusUpdates.snapshot(status);
@@ -308,6 +318,10 @@ public class ClientApplicationReconciler implements Reconciler<ClientApplication
 
   @Override
   public DeleteControl cleanup(ClientApplication app, Context<ClientApplication> context) {
+    return fairness.cleanup(app, () -> cleanupNow(app));
+  }
+
+  private DeleteControl cleanupNow(ClientApplication app) {
     ClientApplicationStatus status = app.getStatus();
     boolean retain = app.getSpec() != null && app.getSpec().deletionPolicy == ClientApplicationSpec.DeletionPolicy.Retain;
     // Delete the application's client wherever status says it was provisioned, else where it would have been;

@@ -32,7 +32,10 @@ public record OperatorConfig(
     List<String> allowedClientScopes,
     String leaderElectionNamespace,
     Duration rolloutMinInterval,
-    List<String> clientIdPatterns) {
+    List<String> clientIdPatterns,
+    int reconcileThreads,
+    int maxConcurrentPerNamespace,
+    Duration minMintInterval) {
 
   /** Keycloak's built-in client scopes: the default of KEYMINT_ALLOWED_CLIENT_SCOPES. */
   public static final List<String> BUILT_IN_CLIENT_SCOPES = List.of("basic", "profile", "email", "roles",
@@ -42,6 +45,9 @@ public record OperatorConfig(
   public static final String NAMESPACE_PLACEHOLDER = "{namespace}";
   /** The default of KEYMINT_CLIENT_ID_PATTERN: a namespace chooses clientIds only within its own prefix. */
   public static final List<String> DEFAULT_CLIENT_ID_PATTERNS = List.of(NAMESPACE_PLACEHOLDER + ".*");
+
+  /** JOSDK's own default number of reconcile threads (ConfigurationService.DEFAULT_RECONCILIATION_THREADS_NUMBER). */
+  public static final int DEFAULT_RECONCILE_THREADS = 50;
 
   /** A host name, optionally with a leading {@code *.} for its subdomains; no scheme, port or path. */
   private static final Pattern HOST_PATTERN =
@@ -160,12 +166,26 @@ public record OperatorConfig(
             + " the resource's namespace)");
       }
     }
+    int threads = settings.integer("KEYMINT_RECONCILE_THREADS", DEFAULT_RECONCILE_THREADS);
+    if (threads < 1) {
+      throw new ConfigException("KEYMINT_RECONCILE_THREADS: must be at least 1");
+    }
+    int perNamespace = settings.integer("KEYMINT_MAX_CONCURRENT_PER_NAMESPACE", Math.max(1, threads / 4));
+    if (perNamespace < 1 || perNamespace > threads) {
+      throw new ConfigException("KEYMINT_MAX_CONCURRENT_PER_NAMESPACE: must be between 1 and the number of reconcile"
+          + " threads (KEYMINT_RECONCILE_THREADS, " + threads + ")");
+    }
+    Duration minMintInterval = settings.duration("KEYMINT_MIN_MINT_INTERVAL", Duration.ofSeconds(10));
+    if (minMintInterval.compareTo(Duration.ofSeconds(1)) < 0) {
+      throw new ConfigException("KEYMINT_MIN_MINT_INTERVAL: must be at least 1s");
+    }
     return new OperatorConfig(keycloak, settings.list("KEYMINT_ALLOWED_REALMS"), grantable,
         settings.list("KEYMINT_TOKEN_URL_HOSTS"), allowHttp, settings.list("KEYMINT_WATCH_NAMESPACES"),
         settings.bool("KEYMINT_LEADER_ELECTION"), port, resync, redirectUriHosts,
         clientScopes.isEmpty() ? BUILT_IN_CLIENT_SCOPES : clientScopes,
         settings.get("KEYMINT_LEADER_ELECTION_NAMESPACE"), rolloutMinInterval,
-        clientIdPatterns.isEmpty() ? DEFAULT_CLIENT_ID_PATTERNS : clientIdPatterns);
+        clientIdPatterns.isEmpty() ? DEFAULT_CLIENT_ID_PATTERNS : clientIdPatterns, threads, perNamespace,
+        minMintInterval);
   }
 
   /** The realms ClientApplications may use: the allow list, or only the default realm. */

@@ -18,8 +18,9 @@ import java.util.stream.Stream;
  * Keymint's own metrics, next to JOSDK's reconciliation metrics in one Prometheus registry:
  * {@code keymint_token_expiration_timestamp_seconds{namespace,name,kind}},
  * {@code keymint_token_refresh_total{kind,result}},
- * {@code keymint_identity_provider_requests_total{target,result}} and the latency histogram
- * {@code keymint_identity_provider_request_duration_seconds}. Never a secret in a label.
+ * {@code keymint_identity_provider_requests_total{target,result}}, the latency histogram
+ * {@code keymint_identity_provider_request_duration_seconds} and
+ * {@code keymint_reconciles_deferred_total{namespace}}. Never a secret in a label.
  */
 public final class KeymintMetrics {
 
@@ -43,6 +44,13 @@ public final class KeymintMetrics {
   public void tokenRefresh(String kind, boolean success) {
     Counter.builder("keymint.token.refresh").description("Token refresh attempts")
         .tags("kind", kind, "result", success ? "success" : "failure").register(registry).increment();
+  }
+
+  /** A reconcile put off: its namespace held its share of the threads (KEYMINT_MAX_CONCURRENT_PER_NAMESPACE). */
+  public void reconcileDeferred(String namespace) {
+    Counter.builder("keymint.reconciles.deferred")
+        .description("Reconciles put off because their namespace held its share of the reconcile threads")
+        .tags("namespace", namespace).register(registry).increment();
   }
 
   /** @param target {@code token_endpoint} or {@code keycloak_admin} */

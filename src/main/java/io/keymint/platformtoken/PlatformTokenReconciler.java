@@ -16,6 +16,7 @@ import io.keymint.clientapp.ClientApplication;
 import io.keymint.clientapp.ClientApplicationModel;
 import io.keymint.config.OperatorConfig;
 import io.keymint.kube.Hashes;
+import io.keymint.kube.NamespaceFairness;
 import io.keymint.kube.OutputSecrets;
 import io.keymint.kube.ReconcileException;
 import io.keymint.kube.SecretInformers;
@@ -60,9 +61,9 @@ public class PlatformTokenReconciler extends TokenReconciler<PlatformToken, Plat
   /** Refresh tokens the provider returned that the API server did not take yet, by PlatformToken uid. */
   private final java.util.Map<String, Pending> pending = new java.util.concurrent.ConcurrentHashMap<>();
 
-  public PlatformTokenReconciler(OperatorConfig config, TokenEndpoint tokens, FingerprintKey fingerprints, Clock clock,
-      KeymintMetrics metrics) {
-    super(clock, metrics, config.rolloutMinInterval());
+  public PlatformTokenReconciler(OperatorConfig config, NamespaceFairness fairness, TokenEndpoint tokens,
+      FingerprintKey fingerprints, Clock clock, KeymintMetrics metrics) {
+    super(config, fairness, clock, metrics);
     this.tokens = tokens;
     this.fingerprints = fingerprints;
     this.tokenUrlPolicy = new TokenUrlPolicy(config.tokenUrlHosts(), config.allowHttp());
