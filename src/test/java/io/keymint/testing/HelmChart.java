@@ -1,5 +1,6 @@
 package io.keymint.testing;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.LintResult;
@@ -8,7 +9,9 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 
 /**
@@ -39,6 +42,49 @@ public final class HelmChart {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /**
+   * The environment the Deployment's Keymint container starts with, as the kubelet would give it: plain values as
+   * they are, and each {@code *_FILE} path resolved through the container's volume mounts to a Secret volume and
+   * key, whose value (from {@code secrets}: Secret name to its data) is written under {@code directory}, the path
+   * rewritten to that file. A {@code _FILE} that names no key of a mounted Secret fails, as the pod would.
+   */
+  public static Map<String, String> containerEnv(ObjectNode deployment, Map<String, Map<String, String>> secrets,
+      Path directory) throws IOException {
+    JsonNode pod = deployment.at("/spec/template/spec");
+    JsonNode container = pod.at("/containers/0");
+    Map<String, String> env = new LinkedHashMap<>();
+    for (JsonNode variable : container.path("env")) {
+      String name = variable.path("name").asText();
+      String value = variable.path("value").asText();
+      env.put(name, name.endsWith("_FILE") ? mounted(pod, container, value, secrets, directory) : value);
+    }
+    return env;
+  }
+
+  private static String mounted(JsonNode pod, JsonNode container, String path, Map<String, Map<String, String>> secrets,
+      Path directory) throws IOException {
+    for (JsonNode mount : container.path("volumeMounts")) {
+      String mountPath = mount.path("mountPath").asText();
+      if (!path.startsWith(mountPath + "/")) {
+        continue;
+      }
+      String key = path.substring(mountPath.length() + 1);
+      for (JsonNode volume : pod.path("volumes")) {
+        if (volume.path("name").asText().equals(mount.path("name").asText())) {
+          String secret = volume.at("/secret/secretName").asText();
+          String value = secrets.getOrDefault(secret, Map.of()).get(key);
+          if (value == null) {
+            throw new AssertionError(path + ": no key " + key + " in the Secret " + secret + " mounted at " + mountPath);
+          }
+          Path file = Files.createDirectories(directory.resolve(secret)).resolve(key);
+          Files.writeString(file, value);
+          return file.toString();
+        }
+      }
+    }
+    throw new AssertionError(path + " is in no Secret volume of the pod");
   }
 
   /**
