@@ -198,6 +198,30 @@ class HelmChartTest {
     assertThat(new ObjectMapper().readTree(dashboard.at("/data/keymint.json").asText())).isEqualTo(Monitoring.dashboard());
   }
 
+  /** The Argo CD Application and the Flux HelmRelease of deploy/ install this chart with values it renders. */
+  @Test
+  void theArgoCdApplicationAndTheFluxHelmReleaseInstallTheChart(@TempDir Path directory) throws IOException {
+    ObjectNode application = Manifests.find(Manifests.parse(Files.readString(Path.of("deploy/argocd/application.yaml"))),
+        "Application", "keymint");
+    assertThat(application.at("/spec/source/path").asText()).isEqualTo(HelmChart.CHART.toString());
+    assertThat(application.at("/spec/source/helm/releaseName").asText()).isEqualTo(HelmChart.RELEASE);
+    assertThat(application.at("/spec/destination/namespace").asText()).isEqualTo(HelmChart.NAMESPACE);
+    ObjectNode release = Manifests.find(Manifests.parse(Files.readString(Path.of("deploy/flux/helmrelease.yaml"))),
+        "HelmRelease", "keymint");
+    assertThat(release.at("/spec/chart/spec/chart").asText()).isEqualTo("./" + HelmChart.CHART);
+    assertThat(release.at("/spec/releaseName").asText()).isEqualTo(HelmChart.RELEASE);
+    assertThat(release.at("/spec/targetNamespace").asText()).isEqualTo(HelmChart.NAMESPACE);
+    for (JsonNode values : List.of(application.at("/spec/source/helm/valuesObject"), release.at("/spec/values"))) {
+      Path file = directory.resolve("gitops-values.yaml");
+      YAML.writeValue(file.toFile(), values);
+      List<ObjectNode> objects = HelmChart.template(file);
+      assertThat(deployment(objects).at("/spec/template/spec/containers/0/image").asText())
+          .isEqualTo("registry.example.com/keymint:0.1.0");
+      assertThat(Manifests.find(objects, "ServiceMonitor", HelmChart.RELEASE)).isNotNull();
+      assertThat(Manifests.find(objects, "PrometheusRule", HelmChart.RELEASE)).isNotNull();
+    }
+  }
+
   // --- helpers -------------------------------------------------------------------------------------------
 
   private static OperatorConfig config(List<ObjectNode> objects, Map<String, Map<String, String>> secrets, Path directory)
