@@ -58,7 +58,7 @@ class HelmChartIT {
         "config:",
         "  allowHttp: true",                  // the test Keycloak speaks plain http on loopback
         "  tokenUrlHosts: [127.0.0.1]",       // and an AppToken below names its token endpoint
-        "  rolloutMinInterval: 2s",
+        "  rolloutMinInterval: 2s",           // as every Keymint of the tests (KeymintFixture)
         ""));
     ObjectNode deployment = Manifests.find(HelmChart.template(values), "Deployment", HelmChart.RELEASE);
     Map<String, String> env = new HashMap<>(HelmChart.containerEnv(deployment,

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -105,7 +106,7 @@ public final class HelmChart {
           }
         }
       }
-      Files.copy(values, chart.resolve("values.yaml"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      Files.copy(values, chart.resolve("values.yaml"), StandardCopyOption.REPLACE_EXISTING);
       return new Helm(chart).lint().strict().call();
     } finally {
       try (Stream<Path> files = Files.walk(copy)) {
