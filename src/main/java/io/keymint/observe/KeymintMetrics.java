@@ -30,6 +30,13 @@ public final class KeymintMetrics {
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final MultiGauge expirations = MultiGauge.builder("keymint.token.expiration.timestamp")
       .baseUnit("seconds").description("When the token in the Secret expires (Unix time)").register(registry);
+  /**
+   * {@code keymint_token_valid{kind,namespace,name}}: 1 while the resource's Secret holds a token that has not
+   * expired, 0 when it holds none (never issued) or an expired one; every AppToken and PlatformToken has a row,
+   * so an alert can name a token that has had no valid token for a while, which the expiry gauge cannot.
+   */
+  private final MultiGauge validity = MultiGauge.builder("keymint.token.valid")
+      .description("1 while the resource's Secret holds an unexpired token, else 0").register(registry);
   private final List<Supplier<Stream<TokenExpiry>>> tokenSources = new CopyOnWriteArrayList<>();
 
   public MeterRegistry registry() {
@@ -66,11 +73,16 @@ public final class KeymintMetrics {
 
   /** The Prometheus text exposition of everything, gauges brought up to date first. */
   public String scrape() {
-    expirations.register(tokenSources.stream().flatMap(Supplier::get)
-        .filter(t -> t.expiresAt() != null)
-        .map(t -> MultiGauge.Row.of(Tags.of("kind", t.kind(), "namespace", t.namespace(), "name", t.name()),
-            t.expiresAt().getEpochSecond()))
-        .toList(), true);
+    List<TokenExpiry> tokens = tokenSources.stream().flatMap(Supplier::get).toList();
+    Instant now = Instant.now();
+    expirations.register(tokens.stream().filter(t -> t.expiresAt() != null)
+        .map(t -> MultiGauge.Row.of(tags(t), t.expiresAt().getEpochSecond())).toList(), true);
+    validity.register(tokens.stream()
+        .map(t -> MultiGauge.Row.of(tags(t), t.expiresAt() != null && t.expiresAt().isAfter(now) ? 1 : 0)).toList(), true);
     return registry.scrape();
+  }
+
+  private static Tags tags(TokenExpiry token) {
+    return Tags.of("kind", token.kind(), "namespace", token.namespace(), "name", token.name());
   }
 }
