@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.ControllerConfigurationOverrider;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
 import io.keymint.apptoken.AppTokenReconciler;
 import io.keymint.clientapp.ClientApplicationReconciler;
@@ -78,7 +79,10 @@ public final class KeymintOperator implements AutoCloseable {
         .withLeaderElectionConfiguration(config.leaderElection()
             ? LeaderElectionConfigurationBuilder.aLeaderElectionConfiguration(LEASE_NAME)
                 .withLeaseNamespace(leaseNamespace(config, client))
-                .withIdentity(identity()).withExitOnStopLeading(exitWhenLeadershipLost).build()
+                .withIdentity(identity()).withExitOnStopLeading(exitWhenLeadershipLost)
+                .withLeaderCallbacks(new LeaderCallbacks(() -> metrics.leading(true), () -> metrics.leading(false),
+                    leader -> { }))
+                .build()
             : null));
     // One share per namespace across the three kinds: its ClientApplications, AppTokens and
     // PlatformTokens together hold at most KEYMINT_MAX_CONCURRENT_PER_NAMESPACE of the threads.
@@ -90,6 +94,9 @@ public final class KeymintOperator implements AutoCloseable {
     operator.register(new PlatformTokenReconciler(config, fairness, tokens, fingerprints, clock, metrics),
         o -> watch(o, config));
     operator.start();
+    if (!config.leaderElection()) {
+      metrics.leading(true); // a single replica reconciles from the start
+    }
     HealthServer http = HealthServer.start(config.httpPort(),
         () -> operator.getRuntimeInfo().isStarted() && operator.getRuntimeInfo().allEventSourcesAreHealthy(),
         metrics::scrape);

@@ -106,16 +106,18 @@ class HelmChartIT {
       assertThat(used).as("alerts and dashboard panels").isNotEmpty();
       used.forEach((user, names) -> assertThat(exported).as(user + " uses metrics Keymint exports").containsAll(names));
 
-      // KeymintDown and KeymintNotLeading rest on this: every replica exports the queue gauges and counts its
-      // resources' events; only the leader starts reconciles (the rendered env has leader election on)
+      // KeymintDown and KeymintNotLeading rest on this: every replica exports the queue gauges and keymint_leader,
+      // 1 only on the replica that holds the Lease (the rendered env has leader election on)
       KeymintOperator follower = keymint.startAnother("keymint-follower", Map.of("KEYMINT_HTTP_PORT", "0"));
       try {
         String followerBase = "http://127.0.0.1:" + follower.httpPort();
         String followers = await().atMost(TIMEOUT).until(() -> get(followerBase + "/metrics"),
             b -> b.contains("operator_sdk_events_received_total{action=\"ADDED\",event=\"ResourceEvent\",group=\"keymint.io\""));
         assertThat(followers).contains("operator_sdk_reconciliations_queue_size_apptoken{group=\"keymint.io\"")
+            .contains("keymint_leader 0.0")
             .doesNotContain("operator_sdk_reconciliations_started_total").doesNotContain("keymint_token_");
-        assertThat(body).contains("operator_sdk_reconciliations_started_total{group=\"keymint.io\"");
+        assertThat(body).contains("operator_sdk_reconciliations_started_total{group=\"keymint.io\"")
+            .contains("keymint_leader 1.0");
       } finally {
         follower.close();
       }

@@ -11,13 +11,14 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 /**
  * Keymint's own metrics, next to JOSDK's reconciliation metrics in one Prometheus registry:
  * {@code keymint_token_expiration_timestamp_seconds{namespace,name,kind}},
- * {@code keymint_token_refresh_total{kind,result}},
+ * {@code keymint_token_refresh_total{kind,result,reason}},
  * {@code keymint_identity_provider_requests_total{target,result}}, the latency histogram
  * {@code keymint_identity_provider_request_duration_seconds} and
  * {@code keymint_reconciles_deferred_total{namespace}}. Never a secret in a label.
@@ -38,9 +39,16 @@ public final class KeymintMetrics {
   private final MultiGauge validity = MultiGauge.builder("keymint.token.valid")
       .description("1 while the resource's Secret holds an unexpired token, else 0").register(registry);
   private final List<Supplier<Stream<TokenExpiry>>> tokenSources = new CopyOnWriteArrayList<>();
+  /** {@code keymint_leader}: 1 while this replica reconciles (it holds the Lease, or runs without leader election). */
+  private final AtomicInteger leader = registry.gauge("keymint.leader", new AtomicInteger(0));
 
   public MeterRegistry registry() {
     return registry;
+  }
+
+  /** Whether this replica reconciles now: it holds the Lease, or it runs without leader election. */
+  public void leading(boolean leading) {
+    leader.set(leading ? 1 : 0);
   }
 
   /** A source of token expiries, read at every scrape (so a deleted token leaves no gauge behind). */
@@ -48,9 +56,10 @@ public final class KeymintMetrics {
     tokenSources.add(source);
   }
 
-  public void tokenRefresh(String kind, boolean success) {
+  /** One token request; {@code reason} is the condition reason it ended with (TokenIssued, InvalidGrant, ...). */
+  public void tokenRefresh(String kind, boolean success, String reason) {
     Counter.builder("keymint.token.refresh").description("Token refresh attempts")
-        .tags("kind", kind, "result", success ? "success" : "failure").register(registry).increment();
+        .tags("kind", kind, "result", success ? "success" : "failure", "reason", reason).register(registry).increment();
   }
 
   /** A reconcile put off: its namespace held its share of the threads (KEYMINT_MAX_CONCURRENT_PER_NAMESPACE). */

@@ -151,11 +151,11 @@ public final class TokenKeeper {
       token = mint.get();
       minted = TokenSecretData.of(token); // InvalidTokenResponse when it cannot fit in a Secret
     } catch (ReconcileException e) {
-      metrics.tokenRefresh(target.owner().getKind(), false);
+      metrics.tokenRefresh(target.owner().getKind(), false, e.reason());
       ReconcileResult failed = failed(target, e, validUntil, now);
       return new ReconcileResult(failed.outcome(), sooner(failed.next(), now, restarts(target, changedBefore, now)));
     }
-    metrics.tokenRefresh(target.owner().getKind(), true);
+    metrics.tokenRefresh(target.owner().getKind(), true, Reasons.TOKEN_ISSUED);
     boolean replaced = data != null && data.containsKey(TokenSecretData.ACCESS_TOKEN);
     Map<String, String> record = new java.util.HashMap<>(target.record());
     if (refreshRequest != null) {
