@@ -15,6 +15,7 @@ import io.keymint.apptoken.AppToken;
 import io.keymint.apptoken.AppTokenSpec;
 import io.keymint.clientapp.ClientApplication;
 import io.keymint.clientapp.ClientApplicationSpec;
+import io.keymint.kube.RolloutRestart;
 import io.keymint.testing.HelmChart;
 import io.keymint.testing.KeycloakExtension;
 import io.keymint.testing.KeymintFixture;
@@ -75,8 +76,9 @@ class RbacCoverageIT {
       keymint.create(token);
       keymint.awaitStatus(AppToken.class, namespace, "token", AppToken::getStatus, ready("True", "TokenIssued"));
       keymint.edit(AppToken.class, namespace, "token", t -> t.getMetadata().getAnnotations().put("keymint.io/refresh", "1"));
+      // the refresh waits out KEYMINT_MIN_MINT_INTERVAL, then the restart its window (an empty map is no restart)
       await().atMost(TIMEOUT).until(() -> keymint.client().apps().deployments().inNamespace(namespace).withName("consumer")
-          .get().getSpec().getTemplate().getMetadata().getAnnotations() != null);
+          .get().getSpec().getTemplate().getMetadata().getAnnotations().containsKey(RolloutRestart.ANNOTATION));
       // a renamed output Secret: the old one is deleted; an edited one is restored
       keymint.edit(ClientApplication.class, namespace, "app", a -> {
         a.getSpec().secret = new ClientApplicationSpec.OutputSecret();
