@@ -11,6 +11,7 @@ import io.keymint.config.ConfigException;
 import io.keymint.config.OperatorConfig;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.keymint.keycloak.KeycloakGateway;
+import io.keymint.kube.ClusterIssuer;
 import io.keymint.kube.UserChanges;
 import io.keymint.keycloak.RolePolicy;
 import io.keymint.oauth.TokenEndpoint;
@@ -77,7 +78,8 @@ public final class KeymintOperator implements AutoCloseable {
                 .withLeaseNamespace(leaseNamespace(config, client))
                 .withIdentity(identity()).withExitOnStopLeading(exitWhenLeadershipLost).build()
             : null));
-    operator.register(new ClientApplicationReconciler(config, keycloak, clock), o -> watch(o, config));
+    ClusterIssuer clusterIssuer = new ClusterIssuer(client, config.clusterIdentity().issuer());
+    operator.register(new ClientApplicationReconciler(config, keycloak, clusterIssuer, clock), o -> watch(o, config));
     operator.register(new AppTokenReconciler(config, keycloak, tokens, clock, metrics), o -> watch(o, config));
     FingerprintKey fingerprints = FingerprintKey.loadOrCreate(client, operatorNamespace(config, client));
     operator.register(new PlatformTokenReconciler(config, tokens, fingerprints, clock, metrics), o -> watch(o, config));
