@@ -64,27 +64,27 @@ public record FederatedJwt(String identityProvider, String subject) {
    * its own back to the issuer and enabled, and never changes one it did not create.
    *
    * @param existing the realm's identity provider of the alias, or null
-   * @throws ReconcileException IdentityProviderConflict for someone else's provider that is not the
-   *     cluster (another type or issuer) or is disabled
+   * @throws ReconcileException IdentityProviderConflict for a provider Keymint may not change that is not
+   *     the cluster (another type or issuer) or is disabled
    */
   static ProviderAction providerAction(IdentityProviderRepresentation existing, String realm, String alias, String issuer) {
     if (existing == null) {
       return ProviderAction.CREATE;
     }
-    boolean trustsIssuer = PROVIDER_TYPE.equals(existing.getProviderId()) && existing.getConfig() != null
-        && issuer.equals(existing.getConfig().get(ISSUER_CONFIG));
+    boolean cluster = PROVIDER_TYPE.equals(existing.getProviderId());
+    boolean trustsIssuer = existing.getConfig() != null && issuer.equals(existing.getConfig().get(ISSUER_CONFIG));
     boolean enabled = existing.isEnabled();
-    if (ownedByKeymint(existing)) {
+    if (cluster && ownedByKeymint(existing)) {
       return trustsIssuer && enabled ? ProviderAction.KEEP : ProviderAction.UPDATE;
     }
-    if (trustsIssuer && enabled) {
+    if (cluster && trustsIssuer && enabled) {
       return ProviderAction.KEEP; // the realm's administrator set the cluster up: used as it is
     }
+    String problem = !cluster ? "is of type '" + existing.getProviderId() + "', not " + PROVIDER_TYPE
+        : !trustsIssuer ? "trusts another issuer than " + issuer : "is disabled";
     throw ReconcileException.permanent(Reasons.IDENTITY_PROVIDER_CONFLICT, "identity provider '" + alias + "' of realm '"
-        + realm + "' was not created by Keymint and " + (trustsIssuer ? "is disabled"
-            : "is not this cluster (type '" + existing.getProviderId() + "', " + (PROVIDER_TYPE.equals(existing.getProviderId())
-                ? "another issuer" : "not " + PROVIDER_TYPE) + ")")
-        + "; Keymint leaves it untouched (set KEYMINT_KUBERNETES_IDP_ALIAS to another alias, or fix the provider)");
+        + realm + "' " + problem + "; Keymint changes only a provider it created, and leaves this one untouched (set"
+        + " KEYMINT_KUBERNETES_IDP_ALIAS to another alias, or have a realm administrator fix it)");
   }
 
   /**
