@@ -16,6 +16,7 @@ import io.keymint.clientapp.ClientApplication;
 import io.keymint.clientapp.ClientApplicationSpec;
 import io.keymint.testing.KeycloakExtension;
 import io.keymint.testing.KeymintFixture;
+import io.keymint.testing.KubernetesIssuer;
 import io.keymint.testing.Manifests;
 import io.keymint.testing.TestRealm;
 import java.nio.file.Path;
@@ -41,9 +42,19 @@ class RbacCoverageIT {
   private static final Pattern PATH = Pattern.compile(
       "^/(?:api/v1|apis/([^/]+)/[^/]+)(?:/namespaces/[^/]+)?/([a-z]+)(?:/([^/?]+))?(?:/([a-z]+))?(?:\\?(.*))?$");
 
+  /**
+   * Not in the ClusterRole: Kubernetes' default ClusterRoleBinding {@code system:service-account-issuer-discovery}
+   * lets every ServiceAccount read the issuer's discovery document (Keymint reads it once, without
+   * KEYMINT_KUBERNETES_ISSUER).
+   */
+  private static final String ISSUER_DISCOVERY = "get /.well-known/openid-configuration";
+
   @Test
   void theClusterRoleAllowsEveryCallTheOperatorMakes(TestRealm realm) throws Exception {
-    try (KeymintFixture keymint = KeymintFixture.start(realm, Map.of())) {
+    realm.grantAdminRoles("manage-identity-providers");
+    try (KubernetesIssuer cluster = KubernetesIssuer.start();
+        KeymintFixture keymint = KeymintFixture.start(realm, Map.of())) {
+      keymint.kube().serveServiceAccountTokens(cluster);
       String namespace = keymint.newNamespace("rbac");
       keymint.client().resource(new DeploymentBuilder().withNewMetadata().withName("consumer").withNamespace(namespace)
           .endMetadata().withNewSpec().withNewSelector().addToMatchLabels("app", "c").endSelector().withNewTemplate()
@@ -68,6 +79,16 @@ class RbacCoverageIT {
       token.getSpec().rolloutRestart = List.of(target);
       keymint.create(token);
       keymint.awaitStatus(AppToken.class, namespace, "token", AppToken::getStatus, ready("True", "TokenIssued"));
+      // an application that authenticates as its ServiceAccount, and its token: a TokenRequest
+      keymint.createServiceAccount(namespace, "workload");
+      keymint.createApplication(namespace, "keyless", spec -> {
+        spec.clientAuthentication = ClientApplicationSpec.ClientAuthentication.ServiceAccount;
+        spec.serviceAccountName = "workload";
+      });
+      keymint.awaitProvisioned(namespace, "keyless");
+      keymint.createAppToken(namespace, "keyless-token", "keyless");
+      keymint.awaitStatus(AppToken.class, namespace, "keyless-token", AppToken::getStatus, ready("True", "TokenIssued"));
+      assertThat(cluster.tokenRequests()).isNotEmpty();
       keymint.edit(AppToken.class, namespace, "token", t -> t.getMetadata().getAnnotations().put("keymint.io/refresh", "1"));
       await().atMost(TIMEOUT).until(() -> keymint.client().apps().deployments().inNamespace(namespace).withName("consumer")
           .get().getSpec().getTemplate().getMetadata().getAnnotations() != null);
@@ -82,6 +103,7 @@ class RbacCoverageIT {
           .edit(s -> new SecretBuilder(s).addToData("client_id", "eA==").build());
       await().atMost(TIMEOUT).until(() -> !"x".equals(keymint.secretData(namespace, "renamed").get("client_id")));
       keymint.client().resource(keymint.get(AppToken.class, namespace, "token")).delete();
+      keymint.client().resource(keymint.get(AppToken.class, namespace, "keyless-token")).delete();
       keymint.client().resource(keymint.get(ClientApplication.class, namespace, "app")).delete();
       await().atMost(TIMEOUT).until(() -> keymint.get(ClientApplication.class, namespace, "app") == null
           && keymint.get(AppToken.class, namespace, "token") == null);
@@ -92,6 +114,8 @@ class RbacCoverageIT {
           used.add(permission(request));
         }
       }
+      assertThat(used).contains(ISSUER_DISCOVERY, "create /serviceaccounts/token");
+      used.remove(ISSUER_DISCOVERY);
       // the operator's own ClusterRole, by name: deploy/base also holds the tenant roles (TenantRolesTest)
       var operatorRole = Manifests.find(Manifests.render(Path.of("deploy/base")), "ClusterRole", "keymint");
       assertThat(operatorRole).as("ClusterRole keymint in deploy/base").isNotNull();
@@ -116,6 +140,9 @@ class RbacCoverageIT {
 
   /** {@code verb group/resource[/subresource]} of one request, as RBAC sees it. */
   private static String permission(RecordedRequest request) {
+    if (request.getPath().startsWith("/.well-known/")) { // a non-resource URL
+      return request.getMethod().toLowerCase(java.util.Locale.ROOT) + " " + request.getPath();
+    }
     Matcher m = PATH.matcher(request.getPath());
     if (!m.matches()) {
       throw new AssertionError("unexpected API path " + request.getPath());
