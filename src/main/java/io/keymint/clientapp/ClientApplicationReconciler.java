@@ -104,7 +104,7 @@ public class ClientApplicationReconciler implements Reconciler<ClientApplication
       status.lastFailureTime = null;
       outcome = Outcome.ready(Reasons.PROVISIONED, "client '" + model.clientId() + "' is provisioned in realm '"
           + model.realm() + "'; " + (model.boundToServiceAccount() ? "it authenticates with tokens of ServiceAccount '"
-              + model.serviceAccount().name() + "' (no credential exists); how, is in Secret '" + model.secretName() + "'"
+              + model.serviceAccount().name() + "' (no credential exists); Secret '" + model.secretName() + "' says where and how"
               : "its credentials are in Secret '" + model.secretName() + "'" + previousCredentialNote(model, status, now)));
     } catch (ReconcileException e) {
       if (Reasons.CLIENT_OWNED_ELSEWHERE.equals(e.reason())) { // someone else's client is never named in our status
