@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.ControllerConfigurationOverrider;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
 import io.keymint.apptoken.AppTokenReconciler;
 import io.keymint.clientapp.ClientApplicationReconciler;
@@ -12,6 +13,7 @@ import io.keymint.config.OperatorConfig;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.keymint.keycloak.KeycloakGateway;
 import io.keymint.kube.ClusterIssuer;
+import io.keymint.kube.NamespaceFairness;
 import io.keymint.kube.UserChanges;
 import io.keymint.keycloak.RolePolicy;
 import io.keymint.oauth.TokenEndpoint;
@@ -25,6 +27,7 @@ import java.net.UnknownHostException;
 import java.time.Clock;
 import java.util.HashSet;
 import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Keymint's reconcilers on one JOSDK operator, with the long-lived gateways they share and the
@@ -64,6 +67,7 @@ public final class KeymintOperator implements AutoCloseable {
         config.keycloak() == null ? null : config.keycloak().url());
     Operator operator = new Operator(o -> o
         .withKubernetesClient(client)
+        .withConcurrentReconciliationThreads(config.reconcileThreads())
         .withCloseClientOnStop(false)
         .withUseSSAToPatchPrimaryResource(false)
         // Watch events arrive after Keymint's own writes have returned: with resourceVersions compared
@@ -76,14 +80,26 @@ public final class KeymintOperator implements AutoCloseable {
         .withLeaderElectionConfiguration(config.leaderElection()
             ? LeaderElectionConfigurationBuilder.aLeaderElectionConfiguration(LEASE_NAME)
                 .withLeaseNamespace(leaseNamespace(config, client))
-                .withIdentity(identity()).withExitOnStopLeading(exitWhenLeadershipLost).build()
+                .withIdentity(identity()).withExitOnStopLeading(exitWhenLeadershipLost)
+                .withLeaderCallbacks(new LeaderCallbacks(() -> metrics.leading(true), () -> metrics.leading(false),
+                    leader -> { }))
+                .build()
             : null));
+    // One share per namespace across the three kinds: its ClientApplications, AppTokens and
+    // PlatformTokens together hold at most KEYMINT_MAX_CONCURRENT_PER_NAMESPACE of the threads.
+    NamespaceFairness fairness = new NamespaceFairness(config.maxConcurrentPerNamespace(),
+        ThreadLocalRandom.current()::nextDouble, clock, metrics);
     ClusterIssuer clusterIssuer = new ClusterIssuer(client, config.clusterIdentity().issuer());
-    operator.register(new ClientApplicationReconciler(config, keycloak, clusterIssuer, clock), o -> watch(o, config));
-    operator.register(new AppTokenReconciler(config, keycloak, tokens, clock, metrics), o -> watch(o, config));
+    operator.register(new ClientApplicationReconciler(config, fairness, keycloak, clusterIssuer, clock),
+        o -> watch(o, config));
+    operator.register(new AppTokenReconciler(config, fairness, keycloak, tokens, clock, metrics), o -> watch(o, config));
     FingerprintKey fingerprints = FingerprintKey.loadOrCreate(client, operatorNamespace(config, client));
-    operator.register(new PlatformTokenReconciler(config, tokens, fingerprints, clock, metrics), o -> watch(o, config));
+    operator.register(new PlatformTokenReconciler(config, fairness, tokens, fingerprints, clock, metrics),
+        o -> watch(o, config));
     operator.start();
+    if (!config.leaderElection()) {
+      metrics.leading(true); // a single replica reconciles from the start
+    }
     HealthServer http = HealthServer.start(config.httpPort(),
         () -> operator.getRuntimeInfo().isStarted() && operator.getRuntimeInfo().allEventSourcesAreHealthy(),
         metrics::scrape);

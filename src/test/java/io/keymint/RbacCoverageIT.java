@@ -5,6 +5,7 @@ import static io.keymint.testing.KeymintFixture.ready;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.mockwebserver.http.RecordedRequest;
@@ -14,13 +15,16 @@ import io.keymint.apptoken.AppToken;
 import io.keymint.apptoken.AppTokenSpec;
 import io.keymint.clientapp.ClientApplication;
 import io.keymint.clientapp.ClientApplicationSpec;
+import io.keymint.testing.HelmChart;
 import io.keymint.testing.KeycloakExtension;
 import io.keymint.testing.KeymintFixture;
 import io.keymint.testing.KubernetesIssuer;
 import io.keymint.testing.Manifests;
 import io.keymint.testing.TestRealm;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -29,12 +33,14 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Every Kubernetes API call the operator makes in a scenario that exercises its code paths
  * (informers, Secrets written, restored and deleted, status, finalizers, rolloutRestart) is allowed
- * by the ClusterRole in deploy/base, and the ClusterRole grants nothing the scenario did not use
- * except what the comment in the test names.
+ * by the ClusterRole in deploy/base, by the Helm chart's ClusterRole and by the Role it renders in a
+ * watched namespace, and none of them grants anything the scenario did not use except what the
+ * comment in the test names.
  */
 @ExtendWith(KeycloakExtension.class)
 class RbacCoverageIT {
@@ -50,7 +56,7 @@ class RbacCoverageIT {
   private static final String ISSUER_DISCOVERY = "get /.well-known/openid-configuration";
 
   @Test
-  void theClusterRoleAllowsEveryCallTheOperatorMakes(TestRealm realm) throws Exception {
+  void theClusterRoleAllowsEveryCallTheOperatorMakes(TestRealm realm, @TempDir Path directory) throws Exception {
     realm.grantAdminRoles("manage-identity-providers");
     try (KubernetesIssuer cluster = KubernetesIssuer.start();
         KeymintFixture keymint = KeymintFixture.start(realm, Map.of())) {
@@ -116,26 +122,38 @@ class RbacCoverageIT {
       }
       assertThat(used).contains(ISSUER_DISCOVERY, "create /serviceaccounts/token");
       used.remove(ISSUER_DISCOVERY);
-      // the operator's own ClusterRole, by name: deploy/base also holds the tenant roles (TenantRolesTest)
-      var operatorRole = Manifests.find(Manifests.render(Path.of("deploy/base")), "ClusterRole", "keymint");
-      assertThat(operatorRole).as("ClusterRole keymint in deploy/base").isNotNull();
-      Set<String> granted = Manifests.granted(operatorRole);
       assertThat(used).as("calls the operator made").isNotEmpty();
-      List<String> missing = new ArrayList<>(used);
-      missing.removeAll(granted);
-      assertThat(missing).as("calls the ClusterRole does not allow").isEmpty();
-      Set<String> unused = new TreeSet<>(granted);
-      unused.removeAll(used);
-      // granted but not exercised here: other kinds' equivalents of what was used, PUT forms of
-      // patch, the finalizers subresource (checked by the API server's owner-reference admission,
-      // not visible on the mock), rolloutRestart of StatefulSets and DaemonSets, and get on the
-      // primaries (JOSDK re-reads a primary when a finalizer patch meets a conflict), and patch on
-      // events (the same event again)
-      unused.removeIf(p -> p.contains("platformtokens") || p.contains("statefulsets") || p.contains("daemonsets")
-          || p.startsWith("update ") || p.contains("/finalizers") || p.equals("get keymint.io/apptokens")
-          || p.equals("get keymint.io/clientapplications") || p.equals("patch /events"));
-      assertThat(unused).as("granted and never used").isEmpty();
+      // the operator's own role, by name (deploy/ and the chart also hold the tenant roles: TenantRolesTest):
+      // deploy/base's ClusterRole, the chart's, and the Role the chart puts in each watched namespace
+      Path namespaced = Files.writeString(directory.resolve("namespaced.yaml"), "config: {watchNamespaces: [team-a]}");
+      Map<String, JsonNode> roles = new LinkedHashMap<>();
+      roles.put("deploy/base ClusterRole keymint", Manifests.find(Manifests.render(Path.of("deploy/base")), "ClusterRole", "keymint"));
+      roles.put("chart ClusterRole keymint", Manifests.find(HelmChart.template(), "ClusterRole", "keymint"));
+      roles.put("chart Role keymint (watchNamespaces)", HelmChart.template(namespaced).stream()
+          .filter(o -> o.path("kind").asText().equals("Role") && o.at("/metadata/namespace").asText().equals("team-a"))
+          .findFirst().orElse(null));
+      roles.forEach((what, role) -> allowsExactly(what, role, used));
     }
+  }
+
+  /** The role allows every call used, and grants nothing unused except what the comment names. */
+  private static void allowsExactly(String what, JsonNode role, Set<String> used) {
+    assertThat(role).as(what).isNotNull();
+    Set<String> granted = Manifests.granted(role);
+    List<String> missing = new ArrayList<>(used);
+    missing.removeAll(granted);
+    assertThat(missing).as(what + ": calls it does not allow").isEmpty();
+    Set<String> unused = new TreeSet<>(granted);
+    unused.removeAll(used);
+    // granted but not exercised here: other kinds' equivalents of what was used, PUT forms of
+    // patch, the finalizers subresource (checked by the API server's owner-reference admission,
+    // not visible on the mock), rolloutRestart of StatefulSets and DaemonSets, and get on the
+    // primaries (JOSDK re-reads a primary when a finalizer patch meets a conflict), and patch on
+    // events (the same event again)
+    unused.removeIf(p -> p.contains("platformtokens") || p.contains("statefulsets") || p.contains("daemonsets")
+        || p.startsWith("update ") || p.contains("/finalizers") || p.equals("get keymint.io/apptokens")
+        || p.equals("get keymint.io/clientapplications") || p.equals("patch /events"));
+    assertThat(unused).as(what + ": granted and never used").isEmpty();
   }
 
   /** {@code verb group/resource[/subresource]} of one request, as RBAC sees it. */

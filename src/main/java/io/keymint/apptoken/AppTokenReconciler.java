@@ -28,9 +28,11 @@ import io.keymint.keycloak.OwnerMark;
 import io.keymint.kube.Backoff;
 import io.keymint.kube.Caches;
 import io.keymint.kube.Hashes;
+import io.keymint.kube.NamespaceFairness;
 import io.keymint.kube.OutputSecrets;
 import io.keymint.kube.ReconcileException;
 import io.keymint.kube.SecretInformers;
+import io.keymint.kube.SecretOwners;
 import io.keymint.kube.ServiceAccountTokens;
 import io.keymint.kube.Selectors;
 import io.keymint.kube.Times;
@@ -68,9 +70,9 @@ public class AppTokenReconciler extends TokenReconciler<AppToken, AppTokenStatus
   private final TokenEndpoint tokens;
   private final TokenUrlPolicy tokenUrlPolicy;
 
-  public AppTokenReconciler(OperatorConfig config, KeycloakGateway keycloak, TokenEndpoint tokens, Clock clock,
-      KeymintMetrics metrics) {
-    super(clock, metrics, config.rolloutMinInterval());
+  public AppTokenReconciler(OperatorConfig config, NamespaceFairness fairness, KeycloakGateway keycloak,
+      TokenEndpoint tokens, Clock clock, KeymintMetrics metrics) {
+    super(config, fairness, clock, metrics);
     this.config = config;
     this.keycloak = keycloak;
     this.tokens = tokens;
@@ -87,8 +89,12 @@ public class AppTokenReconciler extends TokenReconciler<AppToken, AppTokenStatus
             .map(ResourceID::fromResource).collect(Collectors.toSet()))
         .withNamespacesInheritedFromController()
         .build();
-    return List.of(SecretInformers.own(context, OutputSecrets.SELECTOR, AppTokenReconciler::referencedSecrets),
-        SecretInformers.others(context, AppTokenReconciler::referencedSecrets), new InformerEventSource<>(applications, context));
+    var applicationCache = new InformerEventSource<>(applications, context);
+    // Kept whole: its token Secrets, and its applications' Secrets (their credentials mint application tokens)
+    SecretOwners owners = SecretOwners.of(SecretOwners.primaries(context, t -> Set.of(AppTokenModel.secretNameOf(t))),
+        SecretOwners.informed(ClientApplication.class, applicationCache, app -> Set.of(ClientApplicationModel.secretNameOf(app))));
+    return List.of(SecretInformers.own(context, OutputSecrets.SELECTOR, AppTokenReconciler::referencedSecrets, owners),
+        SecretInformers.others(context, AppTokenReconciler::referencedSecrets), applicationCache);
   }
 
   @Override
@@ -249,6 +255,10 @@ public class AppTokenReconciler extends TokenReconciler<AppToken, AppTokenStatus
 
   @Override
   public DeleteControl cleanup(AppToken token, Context<AppToken> context) {
+    return fairness.cleanup(token, () -> cleanupNow(token, context));
+  }
+
+  private DeleteControl cleanupNow(AppToken token, Context<AppToken> context) {
     AppTokenStatus status = token.getStatus();
     if (keycloak == null || status == null || status.clientId == null) {
       return DeleteControl.defaultDelete(); // no dedicated client was made

@@ -18,11 +18,13 @@ import io.keymint.keycloak.OwnerMark;
 import io.keymint.keycloak.RolePolicy;
 import io.keymint.kube.Backoff;
 import io.keymint.kube.ClusterIssuer;
+import io.keymint.kube.NamespaceFairness;
 import io.keymint.kube.Outcome;
 import io.keymint.kube.OutputSecrets;
 import io.keymint.kube.ReconcileException;
 import io.keymint.kube.ReconcileResult;
 import io.keymint.kube.SecretInformers;
+import io.keymint.kube.SecretOwners;
 import io.keymint.kube.StatusUpdates;
 import io.keymint.kube.Times;
 import java.time.Clock;
@@ -58,12 +60,17 @@ public class ClientApplicationReconciler implements Reconciler<ClientApplication
   private final RolePolicy rolePolicy;
   private final Clock clock;
   private final Credentials credentials;
+  private final NamespaceFairness fairness;
   private final ClusterIssuer clusterIssuer;
 
-  /** @param clusterIssuer the issuer of this cluster's ServiceAccount tokens (ServiceAccount applications) */
-  public ClientApplicationReconciler(OperatorConfig config, KeycloakGateway keycloak, ClusterIssuer clusterIssuer,
-      Clock clock) {
+  /**
+   * @param fairness      the per-namespace share of the reconcile threads, one for all kinds
+   * @param clusterIssuer the issuer of this cluster's ServiceAccount tokens (ServiceAccount applications)
+   */
+  public ClientApplicationReconciler(OperatorConfig config, NamespaceFairness fairness, KeycloakGateway keycloak,
+      ClusterIssuer clusterIssuer, Clock clock) {
     this.config = config;
+    this.fairness = fairness;
     this.keycloak = keycloak;
     this.rolePolicy = new RolePolicy(config.grantableRoles());
     this.clock = clock;
@@ -73,11 +80,17 @@ public class ClientApplicationReconciler implements Reconciler<ClientApplication
 
   @Override
   public List<EventSource<?, ClientApplication>> prepareEventSources(EventSourceContext<ClientApplication> context) {
-    return List.of(SecretInformers.own(context, OutputSecrets.selectorFor(ClientApplication.KIND), app -> Set.of()));
+    return List.of(SecretInformers.own(context, OutputSecrets.selectorFor(ClientApplication.KIND), app -> Set.of(),
+        SecretOwners.of(SecretOwners.primaries(context, app -> Set.of(ClientApplicationModel.secretNameOf(app))))));
   }
 
+  /** The reconcile, when the application's namespace has a reconcile thread to spare ({@link NamespaceFairness}). */
   @Override
   public UpdateControl<ClientApplication> reconcile(ClientApplication app, Context<ClientApplication> context) {
+    return fairness.reconcile(app, () -> reconcileNow(app, context));
+  }
+
+  private UpdateControl<ClientApplication> reconcileNow(ClientApplication app, Context<ClientApplication> context) {
     ClientApplicationStatus status = app.getStatus() == null ? new ClientApplicationStatus() : app.getStatus();
     app.setStatus(status);
     String before = StatusUpdates.snapshot(status);
@@ -318,6 +331,10 @@ public class ClientApplicationReconciler implements Reconciler<ClientApplication
 
   @Override
   public DeleteControl cleanup(ClientApplication app, Context<ClientApplication> context) {
+    return fairness.cleanup(app, () -> cleanupNow(app));
+  }
+
+  private DeleteControl cleanupNow(ClientApplication app) {
     ClientApplicationStatus status = app.getStatus();
     boolean retain = app.getSpec() != null && app.getSpec().deletionPolicy == ClientApplicationSpec.DeletionPolicy.Retain;
     // Delete the application's client wherever status says it was provisioned, else where it would have been;

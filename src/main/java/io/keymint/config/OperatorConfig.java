@@ -33,6 +33,9 @@ public record OperatorConfig(
     String leaderElectionNamespace,
     Duration rolloutMinInterval,
     List<String> clientIdPatterns,
+    int reconcileThreads,
+    int maxConcurrentPerNamespace,
+    Duration minMintInterval,
     ClusterIdentity clusterIdentity) {
 
   /** Keycloak's built-in client scopes: the default of KEYMINT_ALLOWED_CLIENT_SCOPES. */
@@ -43,6 +46,9 @@ public record OperatorConfig(
   public static final String NAMESPACE_PLACEHOLDER = "{namespace}";
   /** The default of KEYMINT_CLIENT_ID_PATTERN: a namespace chooses clientIds only within its own prefix. */
   public static final List<String> DEFAULT_CLIENT_ID_PATTERNS = List.of(NAMESPACE_PLACEHOLDER + ".*");
+
+  /** JOSDK's own default number of reconcile threads (ConfigurationService.DEFAULT_RECONCILIATION_THREADS_NUMBER). */
+  public static final int DEFAULT_RECONCILE_THREADS = 50;
 
   /** A host name, optionally with a leading {@code *.} for its subdomains; no scheme, port or path. */
   private static final Pattern HOST_PATTERN =
@@ -176,6 +182,19 @@ public record OperatorConfig(
             + " the resource's namespace)");
       }
     }
+    int threads = settings.integer("KEYMINT_RECONCILE_THREADS", DEFAULT_RECONCILE_THREADS);
+    if (threads < 1) {
+      throw new ConfigException("KEYMINT_RECONCILE_THREADS: must be at least 1");
+    }
+    int perNamespace = settings.integer("KEYMINT_MAX_CONCURRENT_PER_NAMESPACE", Math.max(1, threads / 4));
+    if (perNamespace < 1 || perNamespace > threads) {
+      throw new ConfigException("KEYMINT_MAX_CONCURRENT_PER_NAMESPACE: must be between 1 and the number of reconcile"
+          + " threads (KEYMINT_RECONCILE_THREADS, " + threads + ")");
+    }
+    Duration minMintInterval = settings.duration("KEYMINT_MIN_MINT_INTERVAL", Duration.ofSeconds(10));
+    if (minMintInterval.compareTo(Duration.ofSeconds(1)) < 0) {
+      throw new ConfigException("KEYMINT_MIN_MINT_INTERVAL: must be at least 1s");
+    }
     String alias = settings.getOr("KEYMINT_KUBERNETES_IDP_ALIAS", ClusterIdentity.DEFAULT_ALIAS);
     if (!ALIAS_PATTERN.matcher(alias).matches()) {
       throw new ConfigException("KEYMINT_KUBERNETES_IDP_ALIAS: '" + alias + "' is not an identity provider alias"
@@ -192,7 +211,8 @@ public record OperatorConfig(
         settings.bool("KEYMINT_LEADER_ELECTION"), port, resync, redirectUriHosts,
         clientScopes.isEmpty() ? BUILT_IN_CLIENT_SCOPES : clientScopes,
         settings.get("KEYMINT_LEADER_ELECTION_NAMESPACE"), rolloutMinInterval,
-        clientIdPatterns.isEmpty() ? DEFAULT_CLIENT_ID_PATTERNS : clientIdPatterns, clusterIdentity);
+        clientIdPatterns.isEmpty() ? DEFAULT_CLIENT_ID_PATTERNS : clientIdPatterns, threads, perNamespace,
+        minMintInterval, clusterIdentity);
   }
 
   /** The realms ClientApplications may use: the allow list, or only the default realm. */

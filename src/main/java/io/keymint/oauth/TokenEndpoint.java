@@ -50,8 +50,12 @@ import java.util.stream.Collectors;
  */
 public final class TokenEndpoint {
 
+  /**
+   * A slow token endpoint holds a reconcile thread of its namespace's share for at most about
+   * {@link #REQUEST_TIMEOUT}: connecting may take up to 5 s, the whole exchange up to 10 s.
+   */
   static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
-  static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(15);
+  static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(10);
   private static final ObjectMapper JSON = new ObjectMapper();
   static final Duration MAX_RETRY_AFTER = Duration.ofHours(1);
   static final int MAX_BODY_BYTES = 1024 * 1024;

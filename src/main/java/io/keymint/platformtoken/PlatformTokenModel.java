@@ -72,7 +72,7 @@ public record PlatformTokenModel(Grant grant, String secretName, String stateSec
     TokenSpecs.checkTemplate(spec.secret);
     URI url = application ? null : policy.check(spec.tokenUrl);
     String name = token.getMetadata().getName();
-    return new PlatformTokenModel(kind, TokenSpecs.secretName(spec.secret, name), name + "-keymint-state", url,
+    return new PlatformTokenModel(kind, TokenSpecs.secretName(spec.secret, name), stateSecretNameOf(name), url,
         method, clientCredential, TokenSpecs.scope(spec.scopes));
   }
 
@@ -116,5 +116,10 @@ public record PlatformTokenModel(Grant grant, String secretName, String stateSec
 
   private static ReconcileException invalid(String message) {
     return ReconcileException.permanent(Reasons.INVALID_SPEC, message);
+  }
+
+  /** The operator-owned Secret where a PlatformToken keeps the refresh tokens the provider rotated. */
+  public static String stateSecretNameOf(String tokenName) {
+    return tokenName + "-keymint-state";
   }
 }

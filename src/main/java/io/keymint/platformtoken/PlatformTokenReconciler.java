@@ -13,11 +13,14 @@ import io.keymint.api.Reasons;
 import io.keymint.api.SecretKeyReference;
 import io.keymint.clientapp.ApplicationCredentials;
 import io.keymint.clientapp.ClientApplication;
+import io.keymint.clientapp.ClientApplicationModel;
 import io.keymint.config.OperatorConfig;
 import io.keymint.kube.Hashes;
+import io.keymint.kube.NamespaceFairness;
 import io.keymint.kube.OutputSecrets;
 import io.keymint.kube.ReconcileException;
 import io.keymint.kube.SecretInformers;
+import io.keymint.kube.SecretOwners;
 import io.keymint.kube.Times;
 import io.keymint.oauth.ClientAuthentication;
 import io.keymint.oauth.ClientKey;
@@ -27,6 +30,7 @@ import io.keymint.oauth.TokenRequest;
 import io.keymint.oauth.TokenResponse;
 import io.keymint.token.TokenReconciler;
 import io.keymint.token.TokenSource;
+import io.keymint.token.TokenSpecs;
 import io.keymint.token.TokenUrlPolicy;
 import java.net.URI;
 import java.time.Clock;
@@ -57,9 +61,9 @@ public class PlatformTokenReconciler extends TokenReconciler<PlatformToken, Plat
   /** Refresh tokens the provider returned that the API server did not take yet, by PlatformToken uid. */
   private final java.util.Map<String, Pending> pending = new java.util.concurrent.ConcurrentHashMap<>();
 
-  public PlatformTokenReconciler(OperatorConfig config, TokenEndpoint tokens, FingerprintKey fingerprints, Clock clock,
-      KeymintMetrics metrics) {
-    super(clock, metrics, config.rolloutMinInterval());
+  public PlatformTokenReconciler(OperatorConfig config, NamespaceFairness fairness, TokenEndpoint tokens,
+      FingerprintKey fingerprints, Clock clock, KeymintMetrics metrics) {
+    super(config, fairness, clock, metrics);
     this.tokens = tokens;
     this.fingerprints = fingerprints;
     this.tokenUrlPolicy = new TokenUrlPolicy(config.tokenUrlHosts(), config.allowHttp());
@@ -75,8 +79,14 @@ public class PlatformTokenReconciler extends TokenReconciler<PlatformToken, Plat
             .map(ResourceID::fromResource).collect(Collectors.toSet()))
         .withNamespacesInheritedFromController()
         .build();
-    return List.of(SecretInformers.own(context, OutputSecrets.SELECTOR, PlatformTokenReconciler::referencedSecrets),
-        SecretInformers.others(context, PlatformTokenReconciler::referencedSecrets), new InformerEventSource<>(applications, context));
+    var applicationCache = new InformerEventSource<>(applications, context);
+    // Kept whole: its token and state Secrets (named as PlatformTokenModel names them), and its applications' Secrets
+    SecretOwners owners = SecretOwners.of(SecretOwners.primaries(context, t -> Set.copyOf(List.of(
+            TokenSpecs.secretName(t.getSpec() == null ? null : t.getSpec().secret, t.getMetadata().getName()),
+            PlatformTokenModel.stateSecretNameOf(t.getMetadata().getName())))),
+        SecretOwners.informed(ClientApplication.class, applicationCache, app -> Set.of(ClientApplicationModel.secretNameOf(app))));
+    return List.of(SecretInformers.own(context, OutputSecrets.SELECTOR, PlatformTokenReconciler::referencedSecrets, owners),
+        SecretInformers.others(context, PlatformTokenReconciler::referencedSecrets), applicationCache);
   }
 
   @Override

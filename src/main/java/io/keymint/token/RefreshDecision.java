@@ -1,5 +1,7 @@
 package io.keymint.token;
 
+import io.keymint.api.Durations;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
 
@@ -17,6 +19,11 @@ public final class RefreshDecision {
     KEEP,
     /** Backing off after a transient failure until {@link Verdict#until()}: no request before then. */
     BACK_OFF,
+    /**
+     * A token is wanted, but the token endpoint was asked less than the minimum interval ago
+     * (KEYMINT_MIN_MINT_INTERVAL): the request is made at {@link Verdict#until()}, not dropped.
+     */
+    THROTTLED,
     /** The last attempt failed for good with exactly these inputs: nothing to do until one changes. */
     STALLED
   }
@@ -36,14 +43,38 @@ public final class RefreshDecision {
    * @param attemptedRequest keymint.io/refresh value of the last attempt, from status
    * @param stalled          the last attempt failed for good
    * @param retryAt          after a transient failure: the earliest next attempt; else null
+   * @param lastAttempt      when the token endpoint was last asked for this resource, whatever the answer; or null
+   * @param minInterval      KEYMINT_MIN_MINT_INTERVAL: the token endpoint is asked at most once per this
    */
   public record Facts(Instant now, String source, String refreshRequest, boolean tokenValid, String mintedFrom,
       String refreshAnswered, Instant refreshAt, String attemptedSource, String attemptedRequest, boolean stalled,
-      Instant retryAt) {}
+      Instant retryAt, Instant lastAttempt, Duration minInterval) {}
 
   private RefreshDecision() {}
 
+  /**
+   * The verdict of the checks below, with the minimum interval on top: a mint (for whatever reason,
+   * a new keymint.io/refresh value included) within {@code minInterval} of the last attempt waits
+   * until the interval is over, and a backoff lasts at least as long. A last attempt in the future
+   * (a clock set back, a forged record) counts as none: it never holds a token back.
+   */
   public static Verdict decide(Facts f) {
+    Verdict verdict = checks(f);
+    Instant allowedAt = f.lastAttempt() == null || f.lastAttempt().isAfter(f.now()) ? null
+        : f.lastAttempt().plus(f.minInterval());
+    if (allowedAt == null || !f.now().isBefore(allowedAt)) {
+      return verdict;
+    }
+    return switch (verdict.action()) {
+      case MINT -> new Verdict(Action.THROTTLED, verdict.reason() + "; the token endpoint was asked less than "
+          + Durations.format(f.minInterval()) + " ago (KEYMINT_MIN_MINT_INTERVAL)", allowedAt);
+      case BACK_OFF -> allowedAt.isAfter(verdict.until())
+          ? new Verdict(Action.BACK_OFF, verdict.reason(), allowedAt) : verdict;
+      default -> verdict;
+    };
+  }
+
+  private static Verdict checks(Facts f) {
     boolean changedSinceLastAttempt = !Objects.equals(f.source(), f.attemptedSource())
         || !Objects.equals(f.refreshRequest(), f.attemptedRequest());
     if (changedSinceLastAttempt && !Objects.equals(f.source(), f.mintedFrom())) {

@@ -35,8 +35,9 @@ import org.slf4j.LoggerFactory;
  * Keeps one access token fresh in its Secret; shared by AppToken and PlatformToken. A token is
  * minted only when there is none, it falls due, its source changed, or a refresh was asked for;
  * otherwise nothing is requested, also after an operator restart (the expiry is read back from the
- * Secret). Transient failures keep the last token while it is valid; permanent ones are not
- * retried until the source changes.
+ * Secret), and never sooner than KEYMINT_MIN_MINT_INTERVAL after the resource's last request
+ * ({@link MintAttempts}). Transient failures keep the last token while it is valid; permanent ones
+ * are not retried until the source changes.
  */
 public final class TokenKeeper {
 
@@ -54,12 +55,17 @@ public final class TokenKeeper {
   private final DoubleSupplier random;
   private final KeymintMetrics metrics;
   private final Duration rolloutMinInterval;
+  private final MintAttempts attempts;
 
-  /** @param rolloutMinInterval KEYMINT_ROLLOUT_MIN_INTERVAL: a workload in rolloutRestart is restarted at most once per this */
+  /**
+   * @param rolloutMinInterval KEYMINT_ROLLOUT_MIN_INTERVAL: a workload in rolloutRestart is restarted at most once per this
+   * @param attempts           when each resource last asked a token endpoint (KEYMINT_MIN_MINT_INTERVAL)
+   */
   public TokenKeeper(KubernetesClient client, OutputSecrets secrets, Clock clock, DoubleSupplier random,
-      KeymintMetrics metrics, Duration rolloutMinInterval) {
+      KeymintMetrics metrics, Duration rolloutMinInterval, MintAttempts attempts) {
     this.metrics = metrics;
     this.rolloutMinInterval = rolloutMinInterval;
+    this.attempts = attempts;
     this.client = client;
     this.secrets = secrets;
     this.clock = clock;
@@ -94,7 +100,8 @@ public final class TokenKeeper {
     Instant refreshAt = valid ? refreshAt(target, expiresAt, now) : null;
     RefreshDecision.Verdict verdict = RefreshDecision.decide(new RefreshDecision.Facts(now, target.sourceHash(),
         refreshRequest, valid, mintedWith.get(SOURCE_HASH), mintedWith.get(REFRESH_ANSWERED), refreshAt,
-        status.sourceHash, status.lastRefreshRequest, isStalled(status, target.owner()), retryAt(status)));
+        status.sourceHash, status.lastRefreshRequest, isStalled(status, target.owner()), retryAt(status),
+        attempts.last(target.owner(), status.lastRefreshTime, now), attempts.minInterval()));
     // A restart held back for the token's last change falls due whatever the token does meanwhile.
     Instant changedAt = RolloutRestart.time(mintedWith, RolloutRestart.CHANGED_AT);
     return switch (verdict.action()) {
@@ -103,7 +110,7 @@ public final class TokenKeeper {
         yield new ReconcileResult(Outcome.stalled(stalled.reason, stalled.message),
             sooner(MAX_WAIT, now, restarts(target, changedAt, now)));
       }
-      case BACK_OFF -> new ReconcileResult(null, // conditions stay as they are
+      case BACK_OFF, THROTTLED -> new ReconcileResult(null, // conditions stay as they are
           sooner(wait(now, verdict.until()), now, restarts(target, changedAt, now)));
       case KEEP -> {
         // repairs labels and template, renders template.data again; writes nothing when they match
@@ -139,15 +146,16 @@ public final class TokenKeeper {
         target.owner().getMetadata().getName(), why);
     TokenResponse token;
     Map<String, String> minted;
+    attempts.record(target.owner(), clock.instant());
     try {
       token = mint.get();
       minted = TokenSecretData.of(token); // InvalidTokenResponse when it cannot fit in a Secret
     } catch (ReconcileException e) {
-      metrics.tokenRefresh(target.owner().getKind(), false);
+      metrics.tokenRefresh(target.owner().getKind(), false, e.reason());
       ReconcileResult failed = failed(target, e, validUntil, now);
       return new ReconcileResult(failed.outcome(), sooner(failed.next(), now, restarts(target, changedBefore, now)));
     }
-    metrics.tokenRefresh(target.owner().getKind(), true);
+    metrics.tokenRefresh(target.owner().getKind(), true, Reasons.TOKEN_ISSUED);
     boolean replaced = data != null && data.containsKey(TokenSecretData.ACCESS_TOKEN);
     Map<String, String> record = new java.util.HashMap<>(target.record());
     if (refreshRequest != null) {

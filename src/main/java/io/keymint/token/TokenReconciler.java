@@ -10,6 +10,8 @@ import io.keymint.api.RefreshPolicy;
 import io.keymint.api.RolloutTarget;
 import io.keymint.api.TokenSecret;
 import io.keymint.api.TokenStatus;
+import io.keymint.config.OperatorConfig;
+import io.keymint.kube.NamespaceFairness;
 import io.keymint.kube.OutputSecrets;
 import io.keymint.kube.ReconcileException;
 import io.keymint.kube.ReconcileResult;
@@ -25,9 +27,9 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * The reconcile of a token resource (AppToken, PlatformToken): work out where the token comes
- * from ({@link #plan}), then let the {@link TokenKeeper} keep it fresh. Subclasses say only where
- * tokens come from and what to watch.
+ * The reconcile of a token resource (AppToken, PlatformToken): once its namespace has a thread to
+ * spare, work out where the token comes from ({@link #plan}), then let the {@link TokenKeeper} keep
+ * it fresh. Subclasses say only where tokens come from and what to watch.
  */
 public abstract class TokenReconciler<R extends CustomResource<?, S>, S extends TokenStatus> implements Reconciler<R> {
 
@@ -37,13 +39,22 @@ public abstract class TokenReconciler<R extends CustomResource<?, S>, S extends 
   protected final Clock clock;
   private final KeymintMetrics metrics;
   private final Duration rolloutMinInterval;
+  /** The per-namespace share of the reconcile threads; cleanups pass through it too. */
+  protected final NamespaceFairness fairness;
+  private final MintAttempts attempts;
   private final AtomicBoolean expiriesWatched = new AtomicBoolean();
 
-  /** @param rolloutMinInterval KEYMINT_ROLLOUT_MIN_INTERVAL: a workload in rolloutRestart is restarted at most once per this */
-  protected TokenReconciler(Clock clock, KeymintMetrics metrics, Duration rolloutMinInterval) {
+  /**
+   * @param config   KEYMINT_ROLLOUT_MIN_INTERVAL (a workload in rolloutRestart is restarted at most once per this)
+   *                 and KEYMINT_MIN_MINT_INTERVAL (a resource asks its token endpoint at most once per this)
+   * @param fairness the per-namespace share of the reconcile threads, one for all kinds
+   */
+  protected TokenReconciler(OperatorConfig config, NamespaceFairness fairness, Clock clock, KeymintMetrics metrics) {
     this.clock = clock;
     this.metrics = metrics;
-    this.rolloutMinInterval = rolloutMinInterval;
+    this.rolloutMinInterval = config.rolloutMinInterval();
+    this.fairness = fairness;
+    this.attempts = new MintAttempts(config.minMintInterval());
   }
 
   /** What to keep fresh, and where from. */
@@ -55,8 +66,13 @@ public abstract class TokenReconciler<R extends CustomResource<?, S>, S extends 
 
   protected abstract S newStatus();
 
+  /** The reconcile, when the resource's namespace has a reconcile thread to spare ({@link NamespaceFairness}). */
   @Override
   public UpdateControl<R> reconcile(R resource, Context<R> context) {
+    return fairness.reconcile(resource, () -> reconcileNow(resource, context));
+  }
+
+  private UpdateControl<R> reconcileNow(R resource, Context<R> context) {
     if (expiriesWatched.compareAndSet(false, true)) { // the expiry gauge reads the primary cache at each scrape
       var primaries = context.getPrimaryCache();
       metrics.watchTokens(() -> primaries.list().map(r -> new KeymintMetrics.TokenExpiry(r.getKind(),
@@ -74,7 +90,7 @@ public abstract class TokenReconciler<R extends CustomResource<?, S>, S extends 
       Plan plan = plan(resource, context, now);
       Secret current = SecretInformers.cached(context, resource.getMetadata().getNamespace(), plan.secretName());
       result = new TokenKeeper(context.getClient(), OutputSecrets.of(context), clock, ThreadLocalRandom.current()::nextDouble,
-          metrics, rolloutMinInterval)
+          metrics, rolloutMinInterval, attempts)
           .keep(new TokenKeeper.Target(resource, status, plan.secretName(),
               plan.secret() == null ? null : plan.secret().template, plan.refresh(), plan.rolloutRestart(), current,
               plan.source().hash(), plan.source().record()), plan.source().mint());

@@ -325,7 +325,7 @@ class AppTokenIT {
           .isEqualTo((double) Instant.parse(status.expiresAt).getEpochSecond());
     });
     assertThat(metrics.body())
-        .contains("keymint_token_refresh_total{kind=\"AppToken\",result=\"success\"}")
+        .contains("keymint_token_refresh_total{kind=\"AppToken\",reason=\"TokenIssued\",result=\"success\"}")
         .contains("keymint_identity_provider_requests_total{result=\"success\",target=\"token_endpoint\"}")
         .contains("keymint_identity_provider_requests_total{result=\"success\",target=\"keycloak_admin\"}")
         .contains("keymint_identity_provider_request_duration_seconds_bucket")

@@ -90,6 +90,28 @@ class OperatorConfigTest {
   }
 
   @Test
+  void fairnessSettingsAndTheirDefaults() {
+    OperatorConfig defaults = OperatorConfig.load(KEYCLOAK);
+    assertThat(defaults.reconcileThreads()).isEqualTo(50); // JOSDK's own default
+    assertThat(defaults.maxConcurrentPerNamespace()).isEqualTo(12); // a quarter of the threads
+    assertThat(defaults.minMintInterval()).hasSeconds(10);
+    assertThat(OperatorConfig.load(KEYCLOAK, "--reconcile-threads=3").maxConcurrentPerNamespace()).isEqualTo(1);
+    OperatorConfig set = OperatorConfig.load(KEYCLOAK, "--reconcile-threads=8", "--max-concurrent-per-namespace=3",
+        "--min-mint-interval=30s");
+    assertThat(set.reconcileThreads()).isEqualTo(8);
+    assertThat(set.maxConcurrentPerNamespace()).isEqualTo(3);
+    assertThat(set.minMintInterval()).hasSeconds(30);
+    assertThatThrownBy(() -> OperatorConfig.load(KEYCLOAK, "--reconcile-threads=0"))
+        .hasMessageStartingWith("KEYMINT_RECONCILE_THREADS");
+    assertThatThrownBy(() -> OperatorConfig.load(KEYCLOAK, "--max-concurrent-per-namespace=0"))
+        .hasMessageStartingWith("KEYMINT_MAX_CONCURRENT_PER_NAMESPACE");
+    assertThatThrownBy(() -> OperatorConfig.load(KEYCLOAK, "--reconcile-threads=8", "--max-concurrent-per-namespace=9"))
+        .hasMessageStartingWith("KEYMINT_MAX_CONCURRENT_PER_NAMESPACE");
+    assertThatThrownBy(() -> OperatorConfig.load(KEYCLOAK, "--min-mint-interval=500ms"))
+        .hasMessageStartingWith("KEYMINT_MIN_MINT_INTERVAL");
+  }
+
+  @Test
   void badSettingsFailWithOneLineNamingTheSetting() {
     assertThatThrownBy(() -> OperatorConfig.load(Map.of("KEYMINT_KEYCLOAK_URL", "https://kc", "KEYMINT_KEYCLOAK_REALM", "apps")))
         .isInstanceOf(ConfigException.class).hasMessageContaining("KEYMINT_KEYCLOAK_CLIENT_ID");

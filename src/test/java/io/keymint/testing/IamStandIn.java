@@ -51,7 +51,7 @@ public final class IamStandIn implements AutoCloseable {
     }
     this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
     server.createContext("/identity/token", exchange -> {
-      Map<String, String> form = parse(new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+      Map<String, String> form = form(new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
       String body;
       int status;
       if (!"POST".equals(exchange.getRequestMethod())
@@ -116,7 +116,8 @@ public final class IamStandIn implements AutoCloseable {
     return issued.get();
   }
 
-  private static Map<String, String> parse(String form) {
+  /** The fields of a form-encoded body. */
+  static Map<String, String> form(String form) {
     Map<String, String> values = new HashMap<>();
     for (String pair : form.split("&")) {
       int eq = pair.indexOf('=');

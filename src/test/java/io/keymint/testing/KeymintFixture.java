@@ -114,6 +114,15 @@ public final class KeymintFixture implements AutoCloseable {
     return kube.client().resource(resource).create();
   }
 
+  /** Creates a resource of one of Keymint's kinds, named in the namespace, with the spec {@code edit} fills in. */
+  public <R extends CustomResource<S, ?>, S> R create(R resource, String namespace, String name, S spec, Consumer<S> edit) {
+    resource.getMetadata().setName(name);
+    resource.getMetadata().setNamespace(namespace);
+    edit.accept(spec);
+    resource.setSpec(spec);
+    return create(resource);
+  }
+
   public <T extends HasMetadata> T get(Class<T> type, String namespace, String name) {
     return kube.client().resources(type).inNamespace(namespace).withName(name).get();
   }

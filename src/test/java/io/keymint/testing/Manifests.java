@@ -77,14 +77,19 @@ public final class Manifests {
     return granted;
   }
 
-  private static List<ObjectNode> read(Path file) throws IOException {
+  /** The objects of a multi-document YAML stream (empty documents left out), as kubectl reads a file. */
+  public static List<ObjectNode> parse(String yaml) throws IOException {
     List<ObjectNode> objects = new ArrayList<>();
-    for (JsonNode doc : YAML.readValues(YAML.createParser(file.toFile()), JsonNode.class).readAll()) {
+    for (JsonNode doc : YAML.readValues(YAML.createParser(yaml), JsonNode.class).readAll()) {
       if (doc instanceof ObjectNode object) {
         objects.add(object);
       }
     }
     return objects;
+  }
+
+  private static List<ObjectNode> read(Path file) throws IOException {
+    return parse(Files.readString(file));
   }
 
   private static void patch(List<ObjectNode> objects, JsonNode patch, Path directory) throws IOException {
