@@ -15,6 +15,7 @@ import io.keymint.apptoken.AppToken;
 import io.keymint.apptoken.AppTokenSpec;
 import io.keymint.clientapp.ClientApplication;
 import io.keymint.clientapp.ClientApplicationSpec;
+import io.keymint.kube.RolloutRestart;
 import io.keymint.testing.HelmChart;
 import io.keymint.testing.KeycloakExtension;
 import io.keymint.testing.KeymintFixture;
@@ -96,8 +97,9 @@ class RbacCoverageIT {
       keymint.awaitStatus(AppToken.class, namespace, "keyless-token", AppToken::getStatus, ready("True", "TokenIssued"));
       assertThat(cluster.tokenRequests()).isNotEmpty();
       keymint.edit(AppToken.class, namespace, "token", t -> t.getMetadata().getAnnotations().put("keymint.io/refresh", "1"));
+      // the refreshed token restarts the consumer (once KEYMINT_MIN_MINT_INTERVAL since the first token has passed)
       await().atMost(TIMEOUT).until(() -> keymint.client().apps().deployments().inNamespace(namespace).withName("consumer")
-          .get().getSpec().getTemplate().getMetadata().getAnnotations() != null);
+          .get().getSpec().getTemplate().getMetadata().getAnnotations().containsKey(RolloutRestart.ANNOTATION));
       // a renamed output Secret: the old one is deleted; an edited one is restored
       keymint.edit(ClientApplication.class, namespace, "app", a -> {
         a.getSpec().secret = new ClientApplicationSpec.OutputSecret();

@@ -159,12 +159,8 @@ public final class KeymintFixture implements AutoCloseable {
 
   /** Creates an AppToken with the application's own token ({@code clientApplicationRef}). */
   public io.keymint.apptoken.AppToken createAppToken(String namespace, String name, String application) {
-    io.keymint.apptoken.AppToken token = new io.keymint.apptoken.AppToken();
-    token.getMetadata().setName(name);
-    token.getMetadata().setNamespace(namespace);
-    token.setSpec(new io.keymint.apptoken.AppTokenSpec());
-    token.getSpec().clientApplicationRef = new io.keymint.api.LocalObjectReference(application);
-    return create(token);
+    return create(new io.keymint.apptoken.AppToken(), namespace, name, new io.keymint.apptoken.AppTokenSpec(),
+        spec -> spec.clientApplicationRef = new io.keymint.api.LocalObjectReference(application));
   }
 
   /** Creates a ServiceAccount, as a tenant does for an application that authenticates as it. */
