@@ -70,4 +70,7 @@ Keymint applies its own default. A new setting is one value in values.yaml and o
 - apiGroups: ["apps"]
   resources: ["deployments", "statefulsets", "daemonsets"]
   verbs: ["get", "patch"]                                    # rolloutRestart
+- apiGroups: [""]
+  resources: ["serviceaccounts/token"]
+  verbs: ["create"]                                          # AppTokens on ServiceAccount applications (TokenRequest)
 {{- end -}}

@@ -12,6 +12,7 @@ import io.keymint.config.ConfigException;
 import io.keymint.config.OperatorConfig;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.keymint.keycloak.KeycloakGateway;
+import io.keymint.kube.ClusterIssuer;
 import io.keymint.kube.NamespaceFairness;
 import io.keymint.kube.UserChanges;
 import io.keymint.keycloak.RolePolicy;
@@ -88,7 +89,9 @@ public final class KeymintOperator implements AutoCloseable {
     // PlatformTokens together hold at most KEYMINT_MAX_CONCURRENT_PER_NAMESPACE of the threads.
     NamespaceFairness fairness = new NamespaceFairness(config.maxConcurrentPerNamespace(),
         ThreadLocalRandom.current()::nextDouble, clock, metrics);
-    operator.register(new ClientApplicationReconciler(config, fairness, keycloak, clock), o -> watch(o, config));
+    ClusterIssuer clusterIssuer = new ClusterIssuer(client, config.clusterIdentity().issuer());
+    operator.register(new ClientApplicationReconciler(config, fairness, keycloak, clusterIssuer, clock),
+        o -> watch(o, config));
     operator.register(new AppTokenReconciler(config, fairness, keycloak, tokens, clock, metrics), o -> watch(o, config));
     FingerprintKey fingerprints = FingerprintKey.loadOrCreate(client, operatorNamespace(config, client));
     operator.register(new PlatformTokenReconciler(config, fairness, tokens, fingerprints, clock, metrics),

@@ -19,6 +19,7 @@ import io.keymint.kube.RolloutRestart;
 import io.keymint.testing.HelmChart;
 import io.keymint.testing.KeycloakExtension;
 import io.keymint.testing.KeymintFixture;
+import io.keymint.testing.KubernetesIssuer;
 import io.keymint.testing.Manifests;
 import io.keymint.testing.TestRealm;
 import java.nio.file.Files;
@@ -48,9 +49,19 @@ class RbacCoverageIT {
   private static final Pattern PATH = Pattern.compile(
       "^/(?:api/v1|apis/([^/]+)/[^/]+)(?:/namespaces/[^/]+)?/([a-z]+)(?:/([^/?]+))?(?:/([a-z]+))?(?:\\?(.*))?$");
 
+  /**
+   * Not in the ClusterRole: Kubernetes' default ClusterRoleBinding {@code system:service-account-issuer-discovery}
+   * lets every ServiceAccount read the issuer's discovery document (Keymint reads it once, without
+   * KEYMINT_KUBERNETES_ISSUER).
+   */
+  private static final String ISSUER_DISCOVERY = "get /.well-known/openid-configuration";
+
   @Test
   void theClusterRoleAllowsEveryCallTheOperatorMakes(TestRealm realm, @TempDir Path directory) throws Exception {
-    try (KeymintFixture keymint = KeymintFixture.start(realm, Map.of())) {
+    realm.grantAdminRoles("manage-identity-providers");
+    try (KubernetesIssuer cluster = KubernetesIssuer.start();
+        KeymintFixture keymint = KeymintFixture.start(realm, Map.of())) {
+      keymint.kube().serveServiceAccountTokens(cluster);
       String namespace = keymint.newNamespace("rbac");
       keymint.client().resource(new DeploymentBuilder().withNewMetadata().withName("consumer").withNamespace(namespace)
           .endMetadata().withNewSpec().withNewSelector().addToMatchLabels("app", "c").endSelector().withNewTemplate()
@@ -75,8 +86,18 @@ class RbacCoverageIT {
       token.getSpec().rolloutRestart = List.of(target);
       keymint.create(token);
       keymint.awaitStatus(AppToken.class, namespace, "token", AppToken::getStatus, ready("True", "TokenIssued"));
+      // an application that authenticates as its ServiceAccount, and its token: a TokenRequest
+      keymint.createServiceAccount(namespace, "workload");
+      keymint.createApplication(namespace, "keyless", spec -> {
+        spec.clientAuthentication = ClientApplicationSpec.ClientAuthentication.ServiceAccount;
+        spec.serviceAccountName = "workload";
+      });
+      keymint.awaitProvisioned(namespace, "keyless");
+      keymint.createAppToken(namespace, "keyless-token", "keyless");
+      keymint.awaitStatus(AppToken.class, namespace, "keyless-token", AppToken::getStatus, ready("True", "TokenIssued"));
+      assertThat(cluster.tokenRequests()).isNotEmpty();
       keymint.edit(AppToken.class, namespace, "token", t -> t.getMetadata().getAnnotations().put("keymint.io/refresh", "1"));
-      // the refresh waits out KEYMINT_MIN_MINT_INTERVAL, then the restart its window (an empty map is no restart)
+      // the refreshed token restarts the consumer (once KEYMINT_MIN_MINT_INTERVAL since the first token has passed)
       await().atMost(TIMEOUT).until(() -> keymint.client().apps().deployments().inNamespace(namespace).withName("consumer")
           .get().getSpec().getTemplate().getMetadata().getAnnotations().containsKey(RolloutRestart.ANNOTATION));
       // a renamed output Secret: the old one is deleted; an edited one is restored
@@ -90,6 +111,7 @@ class RbacCoverageIT {
           .edit(s -> new SecretBuilder(s).addToData("client_id", "eA==").build());
       await().atMost(TIMEOUT).until(() -> !"x".equals(keymint.secretData(namespace, "renamed").get("client_id")));
       keymint.client().resource(keymint.get(AppToken.class, namespace, "token")).delete();
+      keymint.client().resource(keymint.get(AppToken.class, namespace, "keyless-token")).delete();
       keymint.client().resource(keymint.get(ClientApplication.class, namespace, "app")).delete();
       await().atMost(TIMEOUT).until(() -> keymint.get(ClientApplication.class, namespace, "app") == null
           && keymint.get(AppToken.class, namespace, "token") == null);
@@ -100,6 +122,8 @@ class RbacCoverageIT {
           used.add(permission(request));
         }
       }
+      assertThat(used).contains(ISSUER_DISCOVERY, "create /serviceaccounts/token");
+      used.remove(ISSUER_DISCOVERY);
       assertThat(used).as("calls the operator made").isNotEmpty();
       // the operator's own role, by name (deploy/ and the chart also hold the tenant roles: TenantRolesTest):
       // deploy/base's ClusterRole, the chart's, and the Role the chart puts in each watched namespace
@@ -136,6 +160,9 @@ class RbacCoverageIT {
 
   /** {@code verb group/resource[/subresource]} of one request, as RBAC sees it. */
   private static String permission(RecordedRequest request) {
+    if (request.getPath().startsWith("/.well-known/")) { // a non-resource URL
+      return request.getMethod().toLowerCase(java.util.Locale.ROOT) + " " + request.getPath();
+    }
     Matcher m = PATH.matcher(request.getPath());
     if (!m.matches()) {
       throw new AssertionError("unexpected API path " + request.getPath());

@@ -29,6 +29,16 @@ public final class Reasons {
   public static final String INVALID_TOKEN_RESPONSE = "InvalidTokenResponse";
   /** Another Keymint process holds the right to present this PlatformToken's refresh token right now. */
   public static final String REFRESH_IN_PROGRESS = "RefreshInProgress";
+  /** spec.serviceAccountName names a ServiceAccount Keymint may not bind: {@code default}, or one of another namespace. */
+  public static final String SERVICE_ACCOUNT_NOT_ALLOWED = "ServiceAccountNotAllowed";
+  /** Another Keycloak client of the realm is already bound to this ServiceAccount: Keycloak could not tell them apart. */
+  public static final String SERVICE_ACCOUNT_IN_USE = "ServiceAccountInUse";
+  /** The realm's identity provider of that alias (or for that issuer) is not the cluster Keymint trusts, and not Keymint's. */
+  public static final String IDENTITY_PROVIDER_CONFLICT = "IdentityProviderConflict";
+  /** The realm's client authentication flow has no enabled "Signed JWT - Federated" step (a realm from before Keycloak 26.6). */
+  public static final String FEDERATED_JWT_NOT_ENABLED = "FederatedJwtNotEnabled";
+  /** The ServiceAccount an AppToken needs a token of does not exist (yet). */
+  public static final String SERVICE_ACCOUNT_NOT_FOUND = "ServiceAccountNotFound";
 
   private Reasons() {}
 }

@@ -17,6 +17,9 @@ import io.keymint.api.Reasons;
 import io.keymint.clientapp.ApplicationCredentials;
 import io.keymint.clientapp.ClientApplication;
 import io.keymint.clientapp.ClientApplicationModel;
+import io.keymint.clientapp.ClientApplicationSpec;
+import io.keymint.clientapp.ClientApplicationStatus;
+import io.keymint.clientapp.ServiceAccountBinding;
 import io.keymint.config.OperatorConfig;
 import io.keymint.keycloak.DesiredClient;
 import io.keymint.keycloak.KeycloakGateway;
@@ -30,6 +33,7 @@ import io.keymint.kube.OutputSecrets;
 import io.keymint.kube.ReconcileException;
 import io.keymint.kube.SecretInformers;
 import io.keymint.kube.SecretOwners;
+import io.keymint.kube.ServiceAccountTokens;
 import io.keymint.kube.Selectors;
 import io.keymint.kube.Times;
 import io.keymint.oauth.ClientAuthentication;
@@ -112,6 +116,12 @@ public class AppTokenReconciler extends TokenReconciler<AppToken, AppTokenStatus
 
   /** Source 1: a ClientApplication's own service account (client_credentials with its Secret). */
   private TokenSource fromApplication(AppToken token, AppTokenModel model, Context<AppToken> context) {
+    ClientApplication application = Caches.get(context, ClientApplication.class, token.getMetadata().getNamespace(),
+        token.getSpec().clientApplicationRef.name);
+    if (application != null && application.getSpec() != null
+        && application.getSpec().clientAuthentication == ClientApplicationSpec.ClientAuthentication.ServiceAccount) {
+      return fromServiceAccount(token, model, application, context);
+    }
     ApplicationCredentials app = ApplicationCredentials.resolve(context, token.getMetadata().getNamespace(),
         token.getSpec().clientApplicationRef.name);
     if (app.publicClient()) {
@@ -120,6 +130,39 @@ public class AppTokenReconciler extends TokenReconciler<AppToken, AppTokenStatus
     }
     return new TokenSource(Hashes.of("application", app.version(), model.scope()), () -> tokens.request(
         TokenRequest.clientCredentials(app.tokenUrl(), app.client(), model.scope())));
+  }
+
+  /**
+   * Source 1 for an application that authenticates as its ServiceAccount: for every token, a fresh
+   * ServiceAccount token from the API server (TokenRequest, ten minutes) is the client assertion. Keymint
+   * decides everything but the ServiceAccount's name: the namespace is the AppToken's own, the audience
+   * the realm's issuer and the token endpoint the realm's, both from Keymint's own Keycloak URL (never
+   * from the application's Secret or status, which a tenant can write). The name is checked as the
+   * application checks it, and used only once the application shows it bound.
+   */
+  private TokenSource fromServiceAccount(AppToken token, AppTokenModel model, ClientApplication application,
+      Context<AppToken> context) {
+    String name = application.getMetadata().getName();
+    ClientApplicationStatus bound = application.getStatus();
+    String serviceAccountName = application.getSpec().serviceAccountName;
+    if (bound == null || !bound.isReady() || serviceAccountName == null
+        || !serviceAccountName.equals(bound.serviceAccountName) || bound.clientId == null) {
+      throw ReconcileException.retryable(Reasons.CLIENT_APPLICATION_NOT_READY, "ClientApplication '" + name
+          + "' is not Ready with its ServiceAccount yet");
+    }
+    String realm = ClientApplicationModel.realmOf(application, config);
+    if (keycloak == null || !config.realmAllowed(realm)) {
+      throw ReconcileException.retryable(Reasons.CLIENT_APPLICATION_NOT_READY, "ClientApplication '" + name
+          + "' is not provisioned in an allowed realm of this Keymint");
+    }
+    ServiceAccountBinding serviceAccount = ServiceAccountBinding.of(token.getMetadata().getNamespace(), serviceAccountName,
+        config.clusterIdentity().allowDefaultServiceAccount());
+    String audience = keycloak.issuerUrl(realm);
+    ClientAuthentication client = ClientAuthentication.federatedJwt(bound.clientId, () -> ServiceAccountTokens.request(
+        context.getClient(), serviceAccount.namespace(), serviceAccount.name(), audience));
+    return new TokenSource(Hashes.of("serviceAccount", application.getMetadata().getUid(), bound.clientId,
+        serviceAccount.subject(), audience, model.scope()), () -> tokens.request(TokenRequest.clientCredentials(
+            URI.create(keycloak.tokenUrl(realm)), client, model.scope())));
   }
 
   /**

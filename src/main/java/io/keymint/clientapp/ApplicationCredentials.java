@@ -25,11 +25,19 @@ import java.util.Map;
  */
 public record ApplicationCredentials(URI tokenUrl, ClientAuthentication client, boolean publicClient, String version) {
 
-  /** Resolves the application from the informer caches; not there or not Ready: ClientApplicationNotReady. */
+  /**
+   * Resolves the application from the informer caches; not there or not Ready: ClientApplicationNotReady.
+   * An application bound to a ServiceAccount has no credential here: AppTokens mint its assertions
+   * themselves, other kinds cannot use it (InvalidSpec).
+   */
   public static ApplicationCredentials resolve(Context<?> context, String namespace, String name) {
     ClientApplication app = Caches.get(context, ClientApplication.class, namespace, name);
     if (app == null) {
       throw notReady("ClientApplication '" + name + "' does not exist in namespace '" + namespace + "'");
+    }
+    if (app.getSpec() != null && app.getSpec().clientAuthentication == ClientApplicationSpec.ClientAuthentication.ServiceAccount) {
+      throw ReconcileException.permanent(Reasons.INVALID_SPEC, "ClientApplication '" + name + "' authenticates with"
+          + " tokens of its ServiceAccount, which Keymint presents for AppTokens only");
     }
     if (app.getStatus() == null || !app.getStatus().isReady() || app.getStatus().secretName == null) {
       throw notReady("ClientApplication '" + name + "' is not Ready yet");
@@ -55,6 +63,9 @@ public record ApplicationCredentials(URI tokenUrl, ClientAuthentication client, 
     String clientId = data.get(ApplicationSecret.CLIENT_ID);
     if (publicClient) {
       return ClientAuthentication.none(clientId);
+    }
+    if (ApplicationSecret.FEDERATED_JWT.equals(data.get(ApplicationSecret.AUTH_METHOD))) { // switching away from it
+      throw notReady("ClientApplication '" + application + "' still authenticates with tokens of its ServiceAccount");
     }
     if (ApplicationSecret.PRIVATE_KEY_JWT.equals(data.get(ApplicationSecret.AUTH_METHOD))) {
       try {

@@ -1,5 +1,6 @@
 package io.keymint.clientapp;
 
+import io.keymint.clientapp.ClientApplicationSpec.ClientAuthentication;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,25 +21,35 @@ public final class ApplicationSecret {
   public static final String ISSUER_URL = "issuer_url";
   public static final String TOKEN_URL = "token_url";
   public static final String REALM = "realm";
+  /** ServiceAccount applications: the audience the workload's projected token must carry (the realm's issuer). */
+  public static final String AUDIENCE = "audience";
   /** The value of {@link #AUTH_METHOD} for a client that signs assertions with its key pair. */
   public static final String PRIVATE_KEY_JWT = "private_key_jwt";
+  /** The value of {@link #AUTH_METHOD} for a client that presents its workload's ServiceAccount token. */
+  public static final String FEDERATED_JWT = "federated_jwt";
 
   /** Every standard key an application's Secret can hold; which ones it holds: {@link #keysOf}. */
-  public static final List<String> KEYS = List.of(CLIENT_ID, CLIENT_SECRET, PRIVATE_KEY, KEY_ID, AUTH_METHOD, ISSUER_URL,
-      TOKEN_URL, REALM);
+  public static final List<String> KEYS = List.of(CLIENT_ID, CLIENT_SECRET, PRIVATE_KEY, KEY_ID, AUTH_METHOD, AUDIENCE,
+      ISSUER_URL, TOKEN_URL, REALM);
   private static final List<String> COMMON_KEYS = List.of(CLIENT_ID, ISSUER_URL, TOKEN_URL, REALM);
 
   private ApplicationSecret() {
   }
 
-  /** The standard keys of an application's Secret: the common ones and its credential's. */
-  public static List<String> keysOf(boolean publicClient, boolean privateKeyJwt) {
+  /**
+   * The standard keys of an application's Secret: the common ones and its credential's (a
+   * ServiceAccount application has none: how to authenticate, and the audience its workload's token needs).
+   */
+  public static List<String> keysOf(boolean publicClient, ClientAuthentication authentication) {
     List<String> keys = new ArrayList<>(COMMON_KEYS);
-    if (privateKeyJwt) {
-      keys.addAll(List.of(PRIVATE_KEY, KEY_ID, AUTH_METHOD));
-    } else if (!publicClient) {
-      keys.add(CLIENT_SECRET);
+    if (publicClient) {
+      return keys;
     }
+    keys.addAll(switch (authentication == null ? ClientAuthentication.ClientSecret : authentication) {
+      case ClientSecret -> List.of(CLIENT_SECRET);
+      case PrivateKeyJwt -> List.of(PRIVATE_KEY, KEY_ID, AUTH_METHOD);
+      case ServiceAccount -> List.of(AUTH_METHOD, AUDIENCE);
+    });
     return keys;
   }
 

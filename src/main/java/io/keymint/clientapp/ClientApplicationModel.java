@@ -7,6 +7,7 @@ import io.keymint.api.SecretTemplate;
 import io.keymint.clientapp.ClientApplicationSpec.KeyAlgorithm;
 import io.keymint.config.OperatorConfig;
 import io.keymint.keycloak.DesiredClient;
+import io.keymint.keycloak.FederatedJwt;
 import io.keymint.keycloak.OwnerMark;
 import io.keymint.keycloak.RolePolicy;
 import io.keymint.kube.ReconcileException;
@@ -25,6 +26,9 @@ import java.util.TreeSet;
  * A ClientApplication validated into what Keymint will do: the desired Keycloak client and the
  * output Secret. Pure: every spec and policy error that needs no Keycloak answer is found here,
  * before anything is created.
+ *
+ * @param serviceAccount clientAuthentication ServiceAccount: the ServiceAccount of the resource's own
+ *                       namespace its client is bound to; else null
  */
 public record ClientApplicationModel(
     DesiredClient client,
@@ -34,7 +38,8 @@ public record ClientApplicationModel(
     Duration gracePeriod,
     KeyAlgorithm keyAlgorithm,
     boolean retain,
-    boolean keptClientId) {
+    boolean keptClientId,
+    ServiceAccountBinding serviceAccount) {
 
   static final Duration MIN_ROTATION_PERIOD = Duration.ofSeconds(10);
   /** Shorter lifespans would have AppTokens on the application ask Keycloak more often than every 10 s. */
@@ -47,9 +52,25 @@ public record ClientApplicationModel(
     return client.privateKeyJwt();
   }
 
+  /** The client authenticates with its workload's ServiceAccount token: no credential exists. */
+  public boolean boundToServiceAccount() {
+    return serviceAccount != null;
+  }
+
+  /** A Confidential client with a credential of its own (a client secret or a key pair) that Keymint keeps and rotates. */
+  public boolean hasCredential() {
+    return confidential() && !boundToServiceAccount();
+  }
+
   /** The standard keys this application's Secret holds. */
   public List<String> secretKeys() {
-    return ApplicationSecret.keysOf(!confidential(), privateKeyJwt());
+    return ApplicationSecret.keysOf(!confidential(), authentication());
+  }
+
+  private ClientApplicationSpec.ClientAuthentication authentication() {
+    return privateKeyJwt() ? ClientApplicationSpec.ClientAuthentication.PrivateKeyJwt
+        : boundToServiceAccount() ? ClientApplicationSpec.ClientAuthentication.ServiceAccount
+        : ClientApplicationSpec.ClientAuthentication.ClientSecret;
   }
 
   public boolean confidential() {
@@ -113,6 +134,7 @@ public record ClientApplicationModel(
     if (spec.keyAlgorithm != null && !privateKeyJwt) {
       throw invalid("keyAlgorithm needs clientAuthentication: PrivateKeyJwt");
     }
+    ServiceAccountBinding serviceAccount = serviceAccountOf(spec, namespace, publicClient, config);
 
     RedirectUriPolicy redirects = new RedirectUriPolicy(config.redirectUriHosts());
     for (String uri : nonNull(spec.redirectUris)) {
@@ -171,7 +193,8 @@ public record ClientApplicationModel(
     }
     SecretTemplate template = spec.secret == null ? null : spec.secret.template;
     if (template != null) { // only the keys this kind of application has
-      SecretTemplates.check(template.data, ApplicationSecret.keysOf(publicClient, privateKeyJwt), ApplicationSecret.KEYS);
+      SecretTemplates.check(template.data, ApplicationSecret.keysOf(publicClient, spec.clientAuthentication),
+          ApplicationSecret.KEYS);
     }
     KeyAlgorithm keyAlgorithm = !privateKeyJwt ? null : spec.keyAlgorithm == null ? KeyAlgorithm.ES256 : spec.keyAlgorithm;
     ClientApplicationSpec.Flows flows = spec.flows == null ? new ClientApplicationSpec.Flows() : spec.flows;
@@ -181,9 +204,32 @@ public record ClientApplicationModel(
         Boolean.TRUE.equals(flows.standard), Boolean.TRUE.equals(flows.directAccessGrants),
         sorted(spec.redirectUris), sorted(spec.webOrigins), lifespan, new TreeSet<>(nonNull(spec.roles)),
         realmRoles, clientRoles, emptyToNull(spec.defaultClientScopes), emptyToNull(spec.optionalClientScopes), owner,
-        new TreeMap<>(), privateKeyJwt);
+        new TreeMap<>(), privateKeyJwt, serviceAccount == null ? null
+            : new FederatedJwt(config.clusterIdentity().identityProviderAlias(), serviceAccount.subject()));
     return new ClientApplicationModel(client, secretNameOf(app), template, rotation, grace, keyAlgorithm,
-        spec.deletionPolicy == ClientApplicationSpec.DeletionPolicy.Retain, keptClientId);
+        spec.deletionPolicy == ClientApplicationSpec.DeletionPolicy.Retain, keptClientId, serviceAccount);
+  }
+
+  /**
+   * The ServiceAccount a ServiceAccount application is bound to, checked: only one of the resource's own
+   * namespace (the spec names no namespace), never {@code default} unless the operator allows it; and
+   * no credential to rotate. Null for other applications, which must not name one.
+   */
+  private static ServiceAccountBinding serviceAccountOf(ClientApplicationSpec spec, String namespace, boolean publicClient,
+      OperatorConfig config) {
+    if (spec.clientAuthentication != ClientApplicationSpec.ClientAuthentication.ServiceAccount) {
+      if (spec.serviceAccountName != null) {
+        throw invalid("serviceAccountName goes with clientAuthentication: ServiceAccount");
+      }
+      return null;
+    }
+    if (publicClient) {
+      throw invalid("clientAuthentication ServiceAccount needs a Confidential client");
+    }
+    if (spec.secret != null && spec.secret.rotation != null) {
+      throw invalid("secret.rotation: a ServiceAccount application has no credential to rotate");
+    }
+    return ServiceAccountBinding.of(namespace, spec.serviceAccountName, config.clusterIdentity().allowDefaultServiceAccount());
   }
 
   public static String realmOf(ClientApplication app, OperatorConfig config) {

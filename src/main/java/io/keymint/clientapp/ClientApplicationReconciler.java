@@ -17,6 +17,7 @@ import io.keymint.keycloak.OwnedClient;
 import io.keymint.keycloak.OwnerMark;
 import io.keymint.keycloak.RolePolicy;
 import io.keymint.kube.Backoff;
+import io.keymint.kube.ClusterIssuer;
 import io.keymint.kube.NamespaceFairness;
 import io.keymint.kube.Outcome;
 import io.keymint.kube.OutputSecrets;
@@ -60,16 +61,21 @@ public class ClientApplicationReconciler implements Reconciler<ClientApplication
   private final Clock clock;
   private final Credentials credentials;
   private final NamespaceFairness fairness;
+  private final ClusterIssuer clusterIssuer;
 
-  /** @param fairness the per-namespace share of the reconcile threads, one for all kinds */
+  /**
+   * @param fairness      the per-namespace share of the reconcile threads, one for all kinds
+   * @param clusterIssuer the issuer of this cluster's ServiceAccount tokens (ServiceAccount applications)
+   */
   public ClientApplicationReconciler(OperatorConfig config, NamespaceFairness fairness, KeycloakGateway keycloak,
-      Clock clock) {
+      ClusterIssuer clusterIssuer, Clock clock) {
     this.config = config;
     this.fairness = fairness;
     this.keycloak = keycloak;
     this.rolePolicy = new RolePolicy(config.grantableRoles());
     this.clock = clock;
     this.credentials = new Credentials(keycloak);
+    this.clusterIssuer = clusterIssuer;
   }
 
   @Override
@@ -110,7 +116,9 @@ public class ClientApplicationReconciler implements Reconciler<ClientApplication
       status.failedAttempts = null;
       status.lastFailureTime = null;
       outcome = Outcome.ready(Reasons.PROVISIONED, "client '" + model.clientId() + "' is provisioned in realm '"
-          + model.realm() + "'; its credentials are in Secret '" + model.secretName() + "'" + previousCredentialNote(model, status, now));
+          + model.realm() + "'; " + (model.boundToServiceAccount() ? "it authenticates with tokens of ServiceAccount '"
+              + model.serviceAccount().name() + "' (no credential exists); Secret '" + model.secretName() + "' says where and how"
+              : "its credentials are in Secret '" + model.secretName() + "'" + previousCredentialNote(model, status, now)));
     } catch (ReconcileException e) {
       if (Reasons.CLIENT_OWNED_ELSEWHERE.equals(e.reason())) { // someone else's client is never named in our status
         status.clientId = null;
@@ -209,6 +217,9 @@ public class ClientApplicationReconciler implements Reconciler<ClientApplication
     if (clientCurrent) {
       client = verifiedOnFirstUse(model, status);
     } else {
+      if (model.boundToServiceAccount()) { // the realm first: a realm that cannot take the binding gets no client
+        keycloak.ensureFederatedBinding(model.client(), clusterIssuer.issuer());
+      }
       OwnedClient ensured = keycloak.ensureClient(model.client()); // verifies our ownership mark
       client = () -> ensured;
       status.clientUuid = ensured.uuid();
@@ -220,6 +231,7 @@ public class ClientApplicationReconciler implements Reconciler<ClientApplication
     Instant recordedRotation = latest(Times.parse(view.annotation(ROTATED_AT)), Times.parse(status.secretRotatedAt));
     Instant rotatedAt = recordedRotation == null ? now : recordedRotation;
     Credential credential = !model.confidential() ? Credential.NONE
+        : model.boundToServiceAccount() ? Credentials.serviceAccount(model.serviceAccount(), keycloak.issuerUrl(model.realm()))
         : model.privateKeyJwt() ? credentials.keyPair(context.getClient(), app, model, client, rotatedAt, view, rotation,
             !clientCurrent, now)
         : credentials.clientSecret(context.getClient(), app, model, client, rotatedAt, view, rotation, !clientCurrent, now);
@@ -229,6 +241,7 @@ public class ClientApplicationReconciler implements Reconciler<ClientApplication
     status.previousKeyId = credential.previousKeyId();
     status.previousCredentialExpiresAt = Times.format(credential.previousEnd());
     status.lastRotationRequest = rotationRequest;
+    status.serviceAccountName = model.boundToServiceAccount() ? model.serviceAccount().name() : null;
 
     Map<String, String> data = ApplicationSecret.data(model.clientId(), credential.data(), keycloak.issuerUrl(model.realm()),
         keycloak.tokenUrl(model.realm()), model.realm());
@@ -267,12 +280,12 @@ public class ClientApplicationReconciler implements Reconciler<ClientApplication
     String answered = view.annotations().getOrDefault(Labels.ROTATION_ANSWERED, status.lastRotationRequest);
     boolean requested = rotationRequest != null && status.clientUuid != null && !rotationRequest.equals(answered);
     Instant rotatedAt = latest(Times.parse(view.annotation(ROTATED_AT)), Times.parse(status.secretRotatedAt));
-    boolean due = model.confidential() && model.rotationPeriod() != null && rotatedAt != null
+    boolean due = model.hasCredential() && model.rotationPeriod() != null && rotatedAt != null
         && !now.isBefore(rotatedAt.plus(model.rotationPeriod()));
-    Instant renewal = model.privateKeyJwt() ? null
+    Instant renewal = model.privateKeyJwt() || !model.hasCredential() ? null
         : SecretGrace.renewalAt(rotatedAt, Times.parse(view.annotation(Credentials.SECRET_EXPIRES_AT)));
-    due = due || model.confidential() && renewal != null && !now.isBefore(renewal); // before Keycloak's expiry
-    return new Credentials.Rotation(requested && model.confidential(), due);
+    due = due || renewal != null && !now.isBefore(renewal); // before Keycloak's expiry
+    return new Credentials.Rotation(requested && model.hasCredential(), due);
   }
 
   /**

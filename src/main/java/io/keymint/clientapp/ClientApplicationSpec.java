@@ -22,6 +22,15 @@ import java.util.List;
     message = "PrivateKeyJwt needs a Confidential client")
 @ValidationRule(value = "!has(self.keyAlgorithm) || (has(self.clientAuthentication) && self.clientAuthentication == 'PrivateKeyJwt')",
     message = "keyAlgorithm needs clientAuthentication: PrivateKeyJwt")
+@ValidationRule(value = "!(has(self.type) && self.type == 'Public' && has(self.clientAuthentication)"
+    + " && self.clientAuthentication == 'ServiceAccount')",
+    message = "ServiceAccount needs a Confidential client")
+@ValidationRule(value = "has(self.serviceAccountName) == (has(self.clientAuthentication)"
+    + " && self.clientAuthentication == 'ServiceAccount')",
+    message = "serviceAccountName goes with clientAuthentication: ServiceAccount, and it needs one")
+@ValidationRule(value = "!(has(self.clientAuthentication) && self.clientAuthentication == 'ServiceAccount'"
+    + " && has(self.secret) && has(self.secret.rotation))",
+    message = "secret.rotation: a ServiceAccount application has no credential to rotate")
 @JsonIgnoreProperties(ignoreUnknown = true)
 public class ClientApplicationSpec {
 
@@ -29,8 +38,11 @@ public class ClientApplicationSpec {
 
   public enum DeletionPolicy { Delete, Retain }
 
-  /** How the client authenticates at the token endpoint. */
-  public enum ClientAuthentication { ClientSecret, PrivateKeyJwt }
+  /**
+   * How the client authenticates at the token endpoint: its client secret, an assertion signed with a
+   * key pair Keymint generates, or its workload's ServiceAccount token (no credential at all).
+   */
+  public enum ClientAuthentication { ClientSecret, PrivateKeyJwt, ServiceAccount }
 
   /** The signing algorithm of a PrivateKeyJwt application's key pair. */
   public enum KeyAlgorithm { ES256, RS256 }
@@ -53,8 +65,16 @@ public class ClientApplicationSpec {
 
   @JsonPropertyDescription("Confidential only. ClientSecret (default): a shared client secret. PrivateKeyJwt:"
       + " Keymint generates a key pair, registers the public key with the client and writes the private key into"
-      + " the Secret (RFC 7523 client assertions); no client secret is usable.")
+      + " the Secret (RFC 7523 client assertions); no client secret is usable. ServiceAccount: the workload"
+      + " authenticates with a projected token of serviceAccountName (Keycloak 26.6+, federated-jwt); no credential"
+      + " exists anywhere.")
   public ClientAuthentication clientAuthentication;
+
+  @JsonPropertyDescription("clientAuthentication ServiceAccount only: the ServiceAccount of this resource's own"
+      + " namespace whose tokens authenticate the client. Not 'default' (unless the operator allows it).")
+  @Size(min = 1, max = 253)
+  @Pattern("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+  public String serviceAccountName;
 
   @JsonPropertyDescription("PrivateKeyJwt only: ES256 (default, EC P-256) or RS256 (RSA 2048).")
   public KeyAlgorithm keyAlgorithm;

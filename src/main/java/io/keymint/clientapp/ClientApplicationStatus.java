@@ -28,6 +28,10 @@ public class ClientApplicationStatus extends KeymintStatus {
       + " equal to secretRotatedAt when it ended at once.")
   public String previousCredentialExpiresAt;
 
+  @JsonPropertyDescription("clientAuthentication ServiceAccount: the ServiceAccount of this namespace the client is"
+      + " bound to (its tokens' sub is system:serviceaccount:<namespace>:<name>).")
+  public String serviceAccountName;
+
   @JsonPropertyDescription("Hash of the desired Keycloak client last applied; unchanged spec, no admin call.")
   public String clientHash;
   @JsonPropertyDescription("Last time the client was read back from Keycloak and repaired if it drifted.")

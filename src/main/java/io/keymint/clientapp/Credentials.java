@@ -17,7 +17,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps an application's credential: its client secret, or its key pair (PrivateKeyJwt). Rotation
+ * Keeps an application's credential: its client secret, or its key pair (PrivateKeyJwt), or says
+ * that it has none (ServiceAccount: its workload's token is the credential). Rotation
  * keeps the previous credential accepted for the grace period where Keycloak can: always for keys
  * (the client's key set holds both public keys), for secrets where the realm keeps a rotated secret.
  * The bookkeeping (previous key, its end) lives on the Secret, written with the credential itself.
@@ -35,9 +36,11 @@ final class Credentials {
   static final String PREVIOUS_SECRET_HELD = "keymint.io/previous-secret-held";
   /** On the output Secret: when Keycloak stops accepting its client secret (a realm policy's expiration period). */
   static final String SECRET_EXPIRES_AT = "keymint.io/secret-expires-at";
+  /** On the output Secret: the ServiceAccount the client is bound to (a ServiceAccount application's; no credential). */
+  static final String SERVICE_ACCOUNT = "keymint.io/service-account";
   /** Every bookkeeping annotation; those a credential no longer has are removed from the Secret. */
   static final List<String> BOOKKEEPING = List.of(KEY_ALGORITHM, PREVIOUS_KEY_ID, PREVIOUS_EXPIRES_AT, PREVIOUS_SECRET_HELD,
-      SECRET_EXPIRES_AT);
+      SECRET_EXPIRES_AT, SERVICE_ACCOUNT);
 
   /**
    * What the Secret tells: its standard keys (empty when it is missing or was edited) and Keymint's
@@ -77,10 +80,29 @@ final class Credentials {
    * reads the Secret from the API server first.
    */
   static boolean settled(ClientApplicationModel model, SecretView view, Rotation rotation, Instant now) {
+    if (model.boundToServiceAccount()) {
+      return true; // nothing to decide: no credential
+    }
     if (model.privateKeyJwt()) {
       return keyPairSettled(model, view, rotation, now);
     }
-    return !rotation.any() && !"true".equals(view.annotation(PREVIOUS_SECRET_HELD)) && view.annotation(KEY_ALGORITHM) == null;
+    return !rotation.any() && !"true".equals(view.annotation(PREVIOUS_SECRET_HELD)) && !switchedToSecret(view);
+  }
+
+  /** The Secret held a key pair or a ServiceAccount binding: the client has just switched (back) to a client secret. */
+  private static boolean switchedToSecret(SecretView view) {
+    return view.annotation(KEY_ALGORITHM) != null || view.annotation(SERVICE_ACCOUNT) != null;
+  }
+
+  /**
+   * A ServiceAccount application's: no credential, only how to authenticate and the audience the
+   * workload's projected token must carry. Nothing to rotate, nothing to ask Keycloak.
+   */
+  static Credential serviceAccount(ServiceAccountBinding binding, String audience) {
+    Map<String, String> data = new LinkedHashMap<>();
+    data.put(ApplicationSecret.AUTH_METHOD, ApplicationSecret.FEDERATED_JWT);
+    data.put(ApplicationSecret.AUDIENCE, audience);
+    return new Credential(data, Map.of(SERVICE_ACCOUNT, binding.name()), null, null, null, null, null, null);
   }
 
   /** Whether the cached Secret alone shows that the key pair needs no look at Keycloak. */
@@ -161,9 +183,10 @@ final class Credentials {
     Instant previousEnd = Times.parse(view.annotation(PREVIOUS_EXPIRES_AT));
     boolean held = "true".equals(view.annotation(PREVIOUS_SECRET_HELD));
     String secret;
-    // a Secret that held a key pair: back from PrivateKeyJwt, a fresh secret, never the one Keycloak kept meanwhile
-    boolean fromKeyPair = view.annotation(KEY_ALGORITHM) != null;
-    if (rotation.any() || fromKeyPair) {
+    // a Secret that held a key pair or a ServiceAccount binding: back from PrivateKeyJwt or ServiceAccount, a fresh
+    // secret, never the one Keycloak kept meanwhile
+    boolean switched = switchedToSecret(view);
+    if (rotation.any() || switched) {
       String why = rotation.any() ? rotation.describe() : "clientAuthentication changed";
       String previous = view.data().get(ApplicationSecret.CLIENT_SECRET);
       secret = keycloak.regenerateSecret(client.get());
@@ -187,7 +210,7 @@ final class Credentials {
       secret = kept != null && !checkKeycloak ? kept : keycloak.readSecret(client.get());
     }
     // Keycloak's expiry of the current secret, looked up whenever Keymint asked Keycloak for the secret
-    boolean regenerated = rotation.any() || fromKeyPair;
+    boolean regenerated = rotation.any() || switched;
     Instant expiresAt = regenerated || checkKeycloak || view.data().isEmpty()
         ? keycloak.secretExpiry(client.get()) : Times.parse(view.annotation(SECRET_EXPIRES_AT));
     if (regenerated && expiresAt != null && !expiresAt.isAfter(now)) {

@@ -35,7 +35,8 @@ public record OperatorConfig(
     List<String> clientIdPatterns,
     int reconcileThreads,
     int maxConcurrentPerNamespace,
-    Duration minMintInterval) {
+    Duration minMintInterval,
+    ClusterIdentity clusterIdentity) {
 
   /** Keycloak's built-in client scopes: the default of KEYMINT_ALLOWED_CLIENT_SCOPES. */
   public static final List<String> BUILT_IN_CLIENT_SCOPES = List.of("basic", "profile", "email", "roles",
@@ -67,6 +68,21 @@ public record OperatorConfig(
       return "Keycloak[url=" + url + ", realm=" + realm + ", authRealm=" + authRealm + ", clientId=" + clientId + "]";
     }
   }
+
+  /**
+   * The Kubernetes cluster as an identity provider of Keycloak realms (ClientApplications with
+   * {@code clientAuthentication: ServiceAccount}).
+   *
+   * @param identityProviderAlias      KEYMINT_KUBERNETES_IDP_ALIAS: the realm's identity provider for this cluster
+   * @param issuer                     KEYMINT_KUBERNETES_ISSUER; null: what the API server's discovery says
+   * @param allowDefaultServiceAccount KEYMINT_ALLOW_DEFAULT_SERVICE_ACCOUNT: whether {@code default} may be bound
+   */
+  public record ClusterIdentity(String identityProviderAlias, String issuer, boolean allowDefaultServiceAccount) {
+    public static final String DEFAULT_ALIAS = "kubernetes";
+  }
+
+  /** An identity provider alias as Keycloak's admin console accepts it. */
+  private static final Pattern ALIAS_PATTERN = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,99}");
 
   public static final String PREFIX = "KEYMINT_";
 
@@ -179,13 +195,24 @@ public record OperatorConfig(
     if (minMintInterval.compareTo(Duration.ofSeconds(1)) < 0) {
       throw new ConfigException("KEYMINT_MIN_MINT_INTERVAL: must be at least 1s");
     }
+    String alias = settings.getOr("KEYMINT_KUBERNETES_IDP_ALIAS", ClusterIdentity.DEFAULT_ALIAS);
+    if (!ALIAS_PATTERN.matcher(alias).matches()) {
+      throw new ConfigException("KEYMINT_KUBERNETES_IDP_ALIAS: '" + alias + "' is not an identity provider alias"
+          + " (letters, digits, '.', '_', '-')");
+    }
+    String issuer = settings.get("KEYMINT_KUBERNETES_ISSUER");
+    if (issuer != null) {
+      settings.url("KEYMINT_KUBERNETES_ISSUER", issuer, allowHttp);
+    }
+    ClusterIdentity clusterIdentity = new ClusterIdentity(alias, issuer,
+        settings.bool("KEYMINT_ALLOW_DEFAULT_SERVICE_ACCOUNT"));
     return new OperatorConfig(keycloak, settings.list("KEYMINT_ALLOWED_REALMS"), grantable,
         settings.list("KEYMINT_TOKEN_URL_HOSTS"), allowHttp, settings.list("KEYMINT_WATCH_NAMESPACES"),
         settings.bool("KEYMINT_LEADER_ELECTION"), port, resync, redirectUriHosts,
         clientScopes.isEmpty() ? BUILT_IN_CLIENT_SCOPES : clientScopes,
         settings.get("KEYMINT_LEADER_ELECTION_NAMESPACE"), rolloutMinInterval,
         clientIdPatterns.isEmpty() ? DEFAULT_CLIENT_ID_PATTERNS : clientIdPatterns, threads, perNamespace,
-        minMintInterval);
+        minMintInterval, clusterIdentity);
   }
 
   /** The realms ClientApplications may use: the allow list, or only the default realm. */

@@ -13,7 +13,8 @@ import org.keycloak.representations.idm.ClientRepresentation;
  *
  * <p>Keymint owns the client's name, description, type, authenticator, flows (all but the ones
  * declared are off), full scope, redirect URIs, web origins, its ownership mark, the access-token
- * lifespan and the key-set switch; an attribute someone else set is kept as it is.
+ * lifespan, the key-set switch and the binding to a workload (federated-jwt); an attribute someone
+ * else set is kept as it is.
  */
 final class ClientDiff {
 
@@ -44,7 +45,7 @@ final class ClientDiff {
     rep.setEnabled(true);
     rep.setProtocol("openid-connect");
     rep.setPublicClient(desired.publicClient());
-    rep.setClientAuthenticatorType(desired.privateKeyJwt() ? "client-jwt" : "client-secret");
+    rep.setClientAuthenticatorType(desired.authenticator());
     rep.setServiceAccountsEnabled(desired.serviceAccount());
     rep.setStandardFlowEnabled(desired.standardFlow());
     rep.setDirectAccessGrantsEnabled(desired.directAccessGrants());
@@ -63,6 +64,15 @@ final class ClientDiff {
       for (String keyAttribute : List.of(KeycloakGateway.USE_JWKS_STRING, KeycloakGateway.JWKS_STRING)) {
         if (attributes.containsKey(keyAttribute)) {
           attributes.put(keyAttribute, ""); // back to the client secret: the keys go
+        }
+      }
+    }
+    if (desired.federatedJwt() != null) {
+      attributes.putAll(desired.federatedJwt().attributes());
+    } else {
+      for (String binding : List.of(FederatedJwt.ISSUER_ATTRIBUTE, FederatedJwt.SUBJECT_ATTRIBUTE)) {
+        if (attributes.containsKey(binding)) {
+          attributes.put(binding, ""); // no longer bound to a workload
         }
       }
     }

@@ -18,6 +18,8 @@ import java.util.TreeMap;
  *                             client not named here is governed by KEYMINT_GRANTABLE_ROLES
  * @param privateKeyJwt        the client authenticates with signed JWTs (authenticator client-jwt) against
  *                             the key set kept on the client, not with its client secret
+ * @param federatedJwt         the client authenticates with its workload's ServiceAccount token (authenticator
+ *                             federated-jwt, bound to this provider and subject); null: it does not
  */
 public record DesiredClient(
     String realm,
@@ -36,7 +38,19 @@ public record DesiredClient(
     List<String> optionalClientScopes,
     OwnerMark owner,
     SortedMap<String, String> grantTargetOwners,
-    boolean privateKeyJwt) {
+    boolean privateKeyJwt,
+    FederatedJwt federatedJwt) {
+
+  /** A client authenticating with its client secret or (privateKeyJwt) a key pair. */
+  public DesiredClient(String realm, String clientId, String description, boolean publicClient, boolean standardFlow,
+      boolean directAccessGrants, List<String> redirectUris, List<String> webOrigins, Integer accessTokenLifespanSeconds,
+      SortedSet<String> definedRoles, SortedSet<String> realmRoles, SortedMap<String, SortedSet<String>> clientRoles,
+      List<String> defaultClientScopes, List<String> optionalClientScopes, OwnerMark owner,
+      SortedMap<String, String> grantTargetOwners, boolean privateKeyJwt) {
+    this(realm, clientId, description, publicClient, standardFlow, directAccessGrants, redirectUris, webOrigins,
+        accessTokenLifespanSeconds, definedRoles, realmRoles, clientRoles, defaultClientScopes, optionalClientScopes,
+        owner, grantTargetOwners, privateKeyJwt, null);
+  }
 
   /** A client authenticating with its client secret. */
   public DesiredClient(String realm, String clientId, String description, boolean publicClient, boolean standardFlow,
@@ -46,7 +60,7 @@ public record DesiredClient(
       SortedMap<String, String> grantTargetOwners) {
     this(realm, clientId, description, publicClient, standardFlow, directAccessGrants, redirectUris, webOrigins,
         accessTokenLifespanSeconds, definedRoles, realmRoles, clientRoles, defaultClientScopes, optionalClientScopes,
-        owner, grantTargetOwners, false);
+        owner, grantTargetOwners, false, null);
   }
 
   /** A client whose grants are governed by KEYMINT_GRANTABLE_ROLES alone (a ClientApplication's). */
@@ -56,12 +70,17 @@ public record DesiredClient(
       List<String> defaultClientScopes, List<String> optionalClientScopes, OwnerMark owner) {
     this(realm, clientId, description, publicClient, standardFlow, directAccessGrants, redirectUris, webOrigins,
         accessTokenLifespanSeconds, definedRoles, realmRoles, clientRoles, defaultClientScopes, optionalClientScopes,
-        owner, new TreeMap<>(), false);
+        owner, new TreeMap<>(), false, null);
   }
 
   /** Confidential clients always have a service account (client_credentials), holding only the listed roles. */
   public boolean serviceAccount() {
     return !publicClient;
+  }
+
+  /** The authenticator Keycloak runs for this client: its secret, a signed JWT, or its workload's token. */
+  String authenticator() {
+    return privateKeyJwt ? "client-jwt" : federatedJwt != null ? FederatedJwt.AUTHENTICATOR : "client-secret";
   }
 
   /**

@@ -74,6 +74,7 @@ public final class KeycloakGateway implements AutoCloseable {
   private final KeymintMetrics metrics;
   private final AdminCalls admin;
   private final RoleGrants roles;
+  private final FederatedBindings federated;
   private static final String STARTED = "keymint.started";
 
   public KeycloakGateway(OperatorConfig.Keycloak config, RolePolicy rolePolicy, KeymintMetrics metrics) {
@@ -81,6 +82,7 @@ public final class KeycloakGateway implements AutoCloseable {
     this.metrics = metrics;
     this.admin = new AdminCalls(config.url());
     this.roles = new RoleGrants(admin, rolePolicy);
+    this.federated = new FederatedBindings(admin);
     this.http = ResteasyClientClassicProvider.createClientBuilder()
         .register(JacksonProvider.class, 100)
         .register((ClientRequestFilter) this::count)
@@ -353,6 +355,17 @@ public final class KeycloakGateway implements AutoCloseable {
     });
     log.info("Deleted Keycloak client {} in realm {}", clientId, realmName);
     return Deletion.DELETED;
+  }
+
+  // --- clients bound to a workload (federated-jwt) -------------------------------------------
+
+  /**
+   * Makes the realm ready for {@code desired}'s binding to its workload ({@link FederatedJwt}), before
+   * the client itself is made or changed, so that a realm that cannot take it gets nothing: see
+   * {@link FederatedBindings#ensure}.
+   */
+  public void ensureFederatedBinding(DesiredClient desired, String issuer) {
+    federated.ensure(realmOf(desired.realm()), desired, issuer);
   }
 
   // --- the client ----------------------------------------------------------------------------

@@ -8,12 +8,14 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.Supplier;
 
 /**
  * Who the client is and how it proves it at a token endpoint: not at all (a public client names
  * itself), with its secret by HTTP Basic or in the form (RFC 6749 section 2.3.1), or with a client
- * assertion signed by its private key ({@code private_key_jwt}, RFC 7523 section 2.2). No
- * {@link #toString()} shows a secret, a key or an assertion.
+ * assertion signed by its private key ({@code private_key_jwt}, RFC 7523 section 2.2), or with a
+ * token its workload's identity provider issued (a Kubernetes ServiceAccount token, RFC 7523 too).
+ * No {@link #toString()} shows a secret, a key or an assertion.
  */
 public sealed interface ClientAuthentication {
 
@@ -48,6 +50,18 @@ public sealed interface ClientAuthentication {
   /** A client assertion signed with the client's key. */
   static ClientAuthentication privateKeyJwt(String clientId, ClientKey key) {
     return new PrivateKeyJwt(clientId, key);
+  }
+
+  /**
+   * A client assertion issued by someone else (a Kubernetes ServiceAccount token for Keycloak's
+   * federated-jwt authenticator), a fresh one for every request.
+   *
+   * @param clientId  the client, for messages only: the identity provider finds it by the assertion's
+   *                  {@code iss} and {@code sub}, so no {@code client_id} is sent that could disagree
+   * @param assertion asked once per request; what it returns is sent and forgotten
+   */
+  static ClientAuthentication federatedJwt(String clientId, Supplier<String> assertion) {
+    return new FederatedJwt(clientId, assertion);
   }
 
   /**
@@ -96,6 +110,22 @@ public sealed interface ClientAuthentication {
     @Override
     public String toString() {
       return "ClientSecretPost[" + clientId + "]";
+    }
+  }
+
+  /** RFC 7523 section 2.2 with an assertion from the workload's identity provider, no {@code client_id}. */
+  record FederatedJwt(String clientId, Supplier<String> assertion) implements ClientAuthentication {
+    @Override
+    public Proof proof(URI tokenEndpoint, Instant now) {
+      Map<String, String> form = new LinkedHashMap<>();
+      form.put("client_assertion_type", RFC7523_ASSERTION_TYPE);
+      form.put("client_assertion", assertion.get());
+      return new Proof(null, form);
+    }
+
+    @Override
+    public String toString() {
+      return "FederatedJwt[" + clientId + "]";
     }
   }
 

@@ -225,6 +225,69 @@ class ClientApplicationModelTest {
   }
 
   @Test
+  void aServiceAccountApplicationIsBoundToAnAccountOfItsOwnNamespaceAndHoldsNoCredential() {
+    ClientApplicationSpec spec = new ClientApplicationSpec();
+    spec.clientAuthentication = ClientApplicationSpec.ClientAuthentication.ServiceAccount;
+    spec.serviceAccountName = "scorer";
+    spec.serviceAccount = new ClientApplicationSpec.ServiceAccount();
+    spec.serviceAccount.realmRoles = List.of("researcher");
+    ClientApplicationModel model = ClientApplicationModel.from(app(spec), CONFIG, POLICY);
+    assertThat(model.boundToServiceAccount()).isTrue();
+    assertThat(model.serviceAccount()).isEqualTo(new ServiceAccountBinding("team-a", "scorer"));
+    assertThat(model.client().federatedJwt())
+        .isEqualTo(new io.keymint.keycloak.FederatedJwt("kubernetes", "system:serviceaccount:team-a:scorer"));
+    assertThat(model.client().privateKeyJwt()).isFalse();
+    assertThat(model.client().realmRoles()).containsExactly("researcher");
+    assertThat(model.confidential()).isTrue();
+    assertThat(model.hasCredential()).isFalse();
+    assertThat(model.secretKeys()).containsExactly("client_id", "issuer_url", "token_url", "realm",
+        "token_endpoint_auth_method", "audience");
+    assertThat(ClientApplicationModel.from(app(spec), config(Map.of("KEYMINT_KUBERNETES_IDP_ALIAS", "prod")), POLICY)
+        .client().federatedJwt().identityProvider()).isEqualTo("prod");
+    assertThat(ClientApplicationModel.from(app(new ClientApplicationSpec()), CONFIG, POLICY).client().federatedJwt())
+        .isNull();
+
+    spec.serviceAccountName = "fraud-scorer";
+    assertThat(ClientApplicationModel.from(app(spec), CONFIG, POLICY).client().hash())
+        .as("another ServiceAccount, another client").isNotEqualTo(model.client().hash());
+  }
+
+  @Test
+  void aServiceAccountApplicationRefusesWhatTheBoundaryForbids() {
+    java.util.function.Consumer<ClientApplicationSpec> bound = s -> {
+      s.clientAuthentication = ClientApplicationSpec.ClientAuthentication.ServiceAccount;
+      s.serviceAccountName = "scorer";
+    };
+    assertRefused(bound.andThen(s -> s.serviceAccountName = "team-b:scorer"), CONFIG, "ServiceAccountNotAllowed",
+        "namespace 'team-a'");
+    assertRefused(bound.andThen(s -> s.serviceAccountName = "system:serviceaccount:team-b:scorer"), CONFIG,
+        "ServiceAccountNotAllowed", "namespace 'team-a'");
+    assertRefused(bound.andThen(s -> s.serviceAccountName = "default"), CONFIG, "ServiceAccountNotAllowed",
+        "KEYMINT_ALLOW_DEFAULT_SERVICE_ACCOUNT");
+    assertThat(ClientApplicationModel.from(app(withSpec(bound.andThen(s -> s.serviceAccountName = "default"))),
+        config(Map.of("KEYMINT_ALLOW_DEFAULT_SERVICE_ACCOUNT", "true")), POLICY).serviceAccount().name()).isEqualTo("default");
+    assertRefused(bound.andThen(s -> s.serviceAccountName = null), CONFIG, "InvalidSpec", "spec.serviceAccountName");
+    assertRefused(s -> s.serviceAccountName = "scorer", CONFIG, "InvalidSpec", "goes with clientAuthentication");
+    assertRefused(bound.andThen(s -> s.type = ClientApplicationSpec.Type.Public), CONFIG, "InvalidSpec", "Confidential");
+    assertRefused(bound.andThen(s -> {
+      s.secret = new ClientApplicationSpec.OutputSecret();
+      s.secret.rotation = new ClientApplicationSpec.Rotation();
+      s.secret.rotation.period = "720h";
+    }), CONFIG, "InvalidSpec", "no credential to rotate");
+    assertRefused(bound.andThen(s -> {
+      s.secret = new ClientApplicationSpec.OutputSecret();
+      s.secret.template = new io.keymint.api.SecretTemplate();
+      s.secret.template.data = Map.of("env", "SECRET={{client_secret}}");
+    }), CONFIG, "InvalidSpec", "client_secret");
+  }
+
+  private static ClientApplicationSpec withSpec(java.util.function.Consumer<ClientApplicationSpec> edit) {
+    ClientApplicationSpec spec = new ClientApplicationSpec();
+    edit.accept(spec);
+    return spec;
+  }
+
+  @Test
   void withoutKeycloakNothingIsProvisioned() {
     assertThatThrownBy(() -> ClientApplicationModel.from(app(new ClientApplicationSpec()), OperatorConfig.load(Map.of()), POLICY))
         .isInstanceOfSatisfying(ReconcileException.class, e -> assertThat(e.reason()).isEqualTo("KeycloakNotConfigured"));

@@ -138,5 +138,26 @@ class OperatorConfigTest {
         .hasMessageStartingWith("KEYMINT_CLIENT_ID_PATTERN");
     assertThatThrownBy(() -> OperatorConfig.load(KEYCLOAK, "stray"))
         .hasMessageContaining("unexpected argument");
+    assertThatThrownBy(() -> OperatorConfig.load(KEYCLOAK, "--kubernetes-idp-alias=no spaces"))
+        .hasMessageStartingWith("KEYMINT_KUBERNETES_IDP_ALIAS");
+    assertThatThrownBy(() -> OperatorConfig.load(KEYCLOAK, "--kubernetes-issuer=kubernetes.default.svc"))
+        .hasMessageStartingWith("KEYMINT_KUBERNETES_ISSUER");
+    assertThatThrownBy(() -> OperatorConfig.load(KEYCLOAK, "--kubernetes-issuer=http://issuer.example"))
+        .hasMessageContaining("KEYMINT_ALLOW_HTTP");
+    assertThatThrownBy(() -> OperatorConfig.load(KEYCLOAK, "--allow-default-service-account=maybe"))
+        .hasMessageStartingWith("KEYMINT_ALLOW_DEFAULT_SERVICE_ACCOUNT");
+  }
+
+  @Test
+  void theClusterAsAnIdentityProviderAndItsDefaults() {
+    OperatorConfig.ClusterIdentity defaults = OperatorConfig.load(KEYCLOAK).clusterIdentity();
+    assertThat(defaults.identityProviderAlias()).isEqualTo("kubernetes");
+    assertThat(defaults.issuer()).as("asked from the API server's discovery").isNull();
+    assertThat(defaults.allowDefaultServiceAccount()).isFalse();
+    OperatorConfig.ClusterIdentity set = OperatorConfig.load(KEYCLOAK, "--kubernetes-idp-alias=prod-cluster",
+        "--kubernetes-issuer=https://oidc.eks.eu-west-1.amazonaws.com/id/ABC", "--allow-default-service-account=true")
+        .clusterIdentity();
+    assertThat(set).isEqualTo(new OperatorConfig.ClusterIdentity("prod-cluster",
+        "https://oidc.eks.eu-west-1.amazonaws.com/id/ABC", true));
   }
 }

@@ -89,7 +89,8 @@ class CrdsTest {
     assertThat(crd.at("spec.secret.rotation").path("required").isMissingNode())
         .as("period is optional: a gracePeriod alone serves keymint.io/rotate-secret").isTrue();
     assertThat("0s").matches(crd.at("spec.secret.rotation.gracePeriod").path("pattern").asText());
-    assertThat(crd.at("spec.clientAuthentication").path("enum").toString()).isEqualTo("[\"ClientSecret\",\"PrivateKeyJwt\"]");
+    assertThat(crd.at("spec.clientAuthentication").path("enum").toString())
+        .isEqualTo("[\"ClientSecret\",\"PrivateKeyJwt\",\"ServiceAccount\"]");
     assertThat(crd.at("spec.keyAlgorithm").path("enum").toString()).isEqualTo("[\"ES256\",\"RS256\"]");
   }
 
@@ -107,6 +108,30 @@ class CrdsTest {
     assertThat(crd.violations("spec", yaml("{clientAuthentication: ClientSecret, keyAlgorithm: RS256}")))
         .containsExactly("keyAlgorithm needs clientAuthentication: PrivateKeyJwt");
     assertThat(crd.violations("spec", yaml("{secret: {rotation: {gracePeriod: 30s}}}"))).isEmpty();
+  }
+
+  @Test
+  void clientApplicationServiceAccountNeedsItsNameAConfidentialClientAndNoRotation() {
+    CrdSchema crd = CrdSchema.load("clientapplications");
+    assertThat(crd.violations("spec", yaml("{clientAuthentication: ServiceAccount, serviceAccountName: scorer}"))).isEmpty();
+    assertThat(crd.violations("spec", yaml("{type: Confidential, clientAuthentication: ServiceAccount,"
+        + " serviceAccountName: scorer, serviceAccount: {realmRoles: [a]}, secret: {name: s}}"))).isEmpty();
+    String pair = "serviceAccountName goes with clientAuthentication: ServiceAccount, and it needs one";
+    assertThat(crd.violations("spec", yaml("{clientAuthentication: ServiceAccount}"))).containsExactly(pair);
+    assertThat(crd.violations("spec", yaml("{serviceAccountName: scorer}"))).containsExactly(pair);
+    assertThat(crd.violations("spec", yaml("{clientAuthentication: PrivateKeyJwt, serviceAccountName: scorer}")))
+        .containsExactly(pair);
+    assertThat(crd.violations("spec", yaml("{type: Public, clientAuthentication: ServiceAccount, serviceAccountName: s}")))
+        .containsExactly("ServiceAccount needs a Confidential client");
+    assertThat(crd.violations("spec", yaml("{clientAuthentication: ServiceAccount, serviceAccountName: s,"
+        + " secret: {rotation: {period: 720h}}}")))
+        .containsExactly("secret.rotation: a ServiceAccount application has no credential to rotate");
+    String name = crd.at("spec.serviceAccountName").path("pattern").asText();
+    assertThat("fraud-scorer").matches(name);
+    assertThat("a.b-c").matches(name);
+    assertThat("team-b:scorer").doesNotMatch(name);
+    assertThat("system:serviceaccount:team-b:scorer").doesNotMatch(name);
+    assertThat("Scorer").doesNotMatch(name);
   }
 
   @Test

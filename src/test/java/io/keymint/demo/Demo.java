@@ -11,6 +11,7 @@ import io.keymint.kube.Selectors;
 import io.keymint.platformtoken.PlatformTokenStatus;
 import io.keymint.testing.KeycloakServer;
 import io.keymint.testing.KeymintFixture;
+import io.keymint.testing.KubernetesIssuer;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -57,13 +58,15 @@ public final class Demo implements AutoCloseable {
   private final List<Platform> platforms;
   private final List<Applied> applied = new ArrayList<>();
   private final ExecutorService background = Executors.newCachedThreadPool();
+  /** The embedded API is also the cluster's ServiceAccount issuer, as kube-apiserver is (discovery, JWKS, TokenRequests). */
+  private final KubernetesIssuer cluster = KubernetesIssuer.start();
   private KeymintFixture keymint;
 
   public Demo(KeycloakServer server, PrintStream out, List<Path> files) throws Exception {
     this.out = out;
     this.documents = Sample.load(files);
     Set<String> samples = documents.stream().map(Sample::platform).collect(Collectors.toSet());
-    this.platforms = Stream.of(new RunAi(), new OvhCloud(), new H2oAiCloud(), new Wallaroo(), new IbmWatsonx(),
+    this.platforms = Stream.of(new RunAi(cluster), new OvhCloud(), new H2oAiCloud(), new Wallaroo(), new IbmWatsonx(),
         new KeycloakOffline()).filter(p -> samples.contains(p.sample())).map(Platform.class::cast).toList();
     this.keycloak = new LocalKeycloak(server);
   }
@@ -94,11 +97,12 @@ public final class Demo implements AutoCloseable {
     keymint = KeymintFixture.start(keycloak.keymintRealm(), Map.of(
         "KEYMINT_GRANTABLE_ROLES", "researcher,model-registry/*",
         "KEYMINT_TOKEN_URL_HOSTS", LOOPBACK));
+    keymint.kube().serveServiceAccountTokens(cluster);
     for (Future<String> line : prepared) {
       say(line.get());
     }
-    say(LINE.formatted("Keymint", "running on an embedded Kubernetes API (crds/ installed), realm "
-        + LocalKeycloak.KEYMINT_REALM + ", token URLs allowed on " + LOOPBACK + " only"));
+    say(LINE.formatted("Keymint", "running on an embedded Kubernetes API (crds/ installed; its ServiceAccount issuer at "
+        + cluster.issuer() + "), realm " + LocalKeycloak.KEYMINT_REALM + ", token URLs allowed on " + LOOPBACK + " only"));
     boolean ready = applyAll();
     Table.print(out, keymint, applied);
     List<Step> steps = liveSteps();
@@ -190,6 +194,9 @@ public final class Demo implements AutoCloseable {
       if (platform instanceof OvhCloud ovh) {
         steps.add(ovh.lateApplicationJoins(keymint));
       }
+      if (platform instanceof RunAi runAi) {
+        runAi.keylessWorkload(keymint, documents).ifPresent(steps::add);
+      }
     }
     refresh.get().ifPresent(steps::add);
     rotation.get().ifPresent(steps::add);
@@ -232,5 +239,6 @@ public final class Demo implements AutoCloseable {
     }
     platforms.forEach(Platform::close);
     keycloak.close();
+    cluster.close();
   }
 }

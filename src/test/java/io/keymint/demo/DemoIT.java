@@ -43,12 +43,12 @@ class DemoIT {
 
       // every sample resource Ready, in the API and in the table; nothing skipped
       List<Applied> samples = Sample.load(SAMPLES).stream().filter(Sample::isKeymint).map(Applied::of).toList();
-      assertThat(samples).hasSize(16);
+      assertThat(samples).hasSize(18);
       for (Applied resource : samples) {
         assertThat(resource.ready(demo.api())).as(resource + " Ready in the API").isTrue();
         assertThat(output).containsPattern("(?m)^  " + resource.kind() + " +" + resource.name() + " +True/");
       }
-      assertThat(output).containsPattern("(?m)^Done +in \\d+ s: 16 of 16 resources Ready, none skipped; 3 of 3 live steps")
+      assertThat(output).containsPattern("(?m)^Done +in \\d+ s: 18 of 18 resources Ready, none skipped; 4 of 4 live steps")
           .doesNotContainPattern("(?im)^\\s*(skipped|NOT |FAILED)");
 
       // one AppToken refreshed on schedule: its token now expires later than the one in the table
@@ -75,12 +75,18 @@ class DemoIT {
       assertThat(Jwt.audiences(Jwt.claims(data(demo, scoped.getStatus().secretName).get("access_token"))))
           .contains("team-a.reporting-api", "team-a.notebook-api", "team-a.inference-api");
 
+      // the Deployment bound to its ServiceAccount: its projected token was accepted, its application's Secret holds no credential
+      assertThat(output).containsPattern("(?m)^Keyless +Deployment model-server \\(ServiceAccount model-server\\): .* got a"
+          + " token for team-a\\.model-server \\(.*researcher.*\\); Secret model-server-client holds no credential$");
+      assertThat(data(demo, "model-server-client")).doesNotContainKeys("client_secret", "private_key")
+          .containsEntry("token_endpoint_auth_method", "federated_jwt");
+
       // no token, credential or secret in the output (nor in the log)
       Set<String> secrets = new HashSet<>(KeymintFixture.SECRETS_SEEN);
       for (Secret secret : demo.api().secrets().inAnyNamespace().list().getItems()) {
         OutputSecrets.decode(secret).forEach((key, value) -> {
           if (!List.of("token_type", "expires_at", "scope", "client_id", "issuer_url", "token_url", "realm", "username",
-              "key_id", "token_endpoint_auth_method").contains(key)) {
+              "key_id", "token_endpoint_auth_method", "audience").contains(key)) {
             secrets.add(value);
           }
         });

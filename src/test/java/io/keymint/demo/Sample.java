@@ -7,6 +7,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
@@ -39,6 +40,7 @@ record Sample(String platform, ObjectNode doc) {
   private static Map<String, Class<? extends HasMetadata>> orderedKinds() {
     Map<String, Class<? extends HasMetadata>> kinds = new LinkedHashMap<>();
     kinds.put("Namespace", Namespace.class);
+    kinds.put("ServiceAccount", ServiceAccount.class);
     kinds.put("ClientApplication", ClientApplication.class);
     kinds.put("Secret", Secret.class);
     kinds.put("AppToken", AppToken.class);

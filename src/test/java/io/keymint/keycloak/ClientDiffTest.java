@@ -45,7 +45,9 @@ class ClientDiffTest {
         row("another authenticator", c -> c.setClientAuthenticatorType("client-jwt"), true),
         row("the ownership mark changed", c -> attribute(c, OwnerMark.UID_ATTRIBUTE, "uid-2"), true),
         row("another lifespan", c -> attribute(c, KeycloakGateway.LIFESPAN_ATTRIBUTE, "3600"), true),
-        row("a key set left from PrivateKeyJwt", c -> attribute(c, KeycloakGateway.JWKS_STRING, "{\"keys\":[]}"), true));
+        row("a key set left from PrivateKeyJwt", c -> attribute(c, KeycloakGateway.JWKS_STRING, "{\"keys\":[]}"), true),
+        row("a workload binding left from ServiceAccount", c -> attribute(c, FederatedJwt.SUBJECT_ATTRIBUTE,
+            "system:serviceaccount:team-a:scorer"), true));
   }
 
   @ParameterizedTest(name = "{0}: writes {2}")
@@ -85,6 +87,32 @@ class ClientDiffTest {
     assertThat(created.getOptionalClientScopes()).containsExactly("email");
     assertThat(created.isFullScopeAllowed()).isFalse();
     assertThat(created.getDescription()).isEmpty();
+  }
+
+  @Test
+  void aServiceAccountClientIsBoundToExactlyItsWorkloadAndLeavesNothingBehindWhenItSwitches() {
+    FederatedJwt binding = new FederatedJwt("kubernetes", "system:serviceaccount:team-a:scorer");
+    DesiredClient bound = new DesiredClient("apps", "team-a.scorer", null, false, false, false, List.of(), List.of(), null,
+        new TreeSet<>(), new TreeSet<>(), new TreeMap<>(), null, null, MARK, new TreeMap<>(), false, binding);
+    ClientRepresentation created = ClientDiff.create(bound);
+    assertThat(created.getClientAuthenticatorType()).isEqualTo("federated-jwt");
+    assertThat(created.getAttributes()).containsEntry("jwt.credential.issuer", "kubernetes")
+        .containsEntry("jwt.credential.sub", "system:serviceaccount:team-a:scorer");
+    created.setId("uuid-1");
+    assertThat(ClientDiff.update(bound, created)).isNull();
+
+    ClientRepresentation otherAccount = ClientDiff.create(bound);
+    otherAccount.setId("uuid-1");
+    attribute(otherAccount, "jwt.credential.sub", "system:serviceaccount:team-a:other");
+    assertThat(ClientDiff.update(bound, otherAccount).getAttributes())
+        .containsEntry("jwt.credential.sub", "system:serviceaccount:team-a:scorer");
+
+    DesiredClient secret = new DesiredClient("apps", "team-a.scorer", null, false, false, false, List.of(), List.of(), null,
+        new TreeSet<>(), new TreeSet<>(), new TreeMap<>(), null, null, MARK);
+    ClientRepresentation back = ClientDiff.update(secret, created);
+    assertThat(back.getClientAuthenticatorType()).isEqualTo("client-secret");
+    assertThat(back.getAttributes()).containsEntry("jwt.credential.issuer", "").containsEntry("jwt.credential.sub", "");
+    assertThat(ClientDiff.update(secret, merged(created, back))).isNull();
   }
 
   private static Arguments row(String what, Consumer<ClientRepresentation> change, boolean writes) {

@@ -155,6 +155,23 @@ class ClientAuthenticationTest {
   }
 
   @Test
+  void aWorkloadsTokenIsPresentedAsItIsFreshForEveryRequestWithoutAClientIdThatCouldDisagree() {
+    java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();
+    ClientAuthentication federated = ClientAuthentication.federatedJwt("team-a.scorer",
+        () -> "service-account-token-" + asked.incrementAndGet());
+    assertThat(asked).as("nothing asked before a request").hasValue(0);
+    assertThat(federated.proof(TOKEN_URL, NOW).form()).containsExactly(
+        Map.entry("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"),
+        Map.entry("client_assertion", "service-account-token-1"));
+    assertThat(federated.proof(TOKEN_URL, NOW).form()).containsEntry("client_assertion", "service-account-token-2");
+    assertThat(federated.proof(TOKEN_URL, NOW).authorization()).isNull();
+    assertThat(federated.clientId()).isEqualTo("team-a.scorer");
+    assertThat(List.of(federated.toString(), federated.proof(TOKEN_URL, NOW).toString(),
+        TokenRequest.clientCredentials(TOKEN_URL, federated, null).toString()))
+        .allSatisfy(text -> assertThat(text).doesNotContain("service-account-token"));
+  }
+
+  @Test
   void nothingPrintsASecretAKeyOrAnAssertion() {
     String pem = TestKeys.pkcs8Pem(EC);
     ClientKey key = ClientKey.parse(pem, "kid-1", WHERE);

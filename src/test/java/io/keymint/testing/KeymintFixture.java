@@ -157,6 +157,18 @@ public final class KeymintFixture implements AutoCloseable {
     return create(app);
   }
 
+  /** Creates an AppToken with the application's own token ({@code clientApplicationRef}). */
+  public io.keymint.apptoken.AppToken createAppToken(String namespace, String name, String application) {
+    return create(new io.keymint.apptoken.AppToken(), namespace, name, new io.keymint.apptoken.AppTokenSpec(),
+        spec -> spec.clientApplicationRef = new io.keymint.api.LocalObjectReference(application));
+  }
+
+  /** Creates a ServiceAccount, as a tenant does for an application that authenticates as it. */
+  public void createServiceAccount(String namespace, String name) {
+    create(new io.fabric8.kubernetes.api.model.ServiceAccountBuilder().withNewMetadata().withName(name)
+        .withNamespace(namespace).endMetadata().build());
+  }
+
   /** A predicate: Ready has this status and reason. */
   public static Predicate<KeymintStatus> ready(String readyStatus, String reason) {
     return s -> {

@@ -138,6 +138,16 @@ public final class KubernetesMock implements AutoCloseable {
     return fault;
   }
 
+  /**
+   * Makes the API server this cluster's ServiceAccount issuer, as kube-apiserver is: its
+   * {@code /.well-known/openid-configuration} names the issuer, and TokenRequests
+   * ({@code POST .../serviceaccounts/<name>/token}) for a ServiceAccount in the store are answered
+   * with tokens it signs (and records). Without it both answer 404.
+   */
+  public void serveServiceAccountTokens(KubernetesIssuer issuer) {
+    dispatcher.issuer(issuer);
+  }
+
   /** Forgets every fault not yet used up. */
   public void clearFaults() {
     dispatcher.clearFaults();

@@ -229,6 +229,61 @@ public final class TestRealm {
     return id;
   }
 
+  /** Gives {@value #ADMIN_CLIENT_ID} these {@code realm-management} roles on top of the README's. */
+  public void grantAdminRoles(String... roles) {
+    adminRoles(roles).add(realmManagementRoles(roles));
+  }
+
+  /** Takes these {@code realm-management} roles from {@value #ADMIN_CLIENT_ID} again. */
+  public void revokeAdminRoles(String... roles) {
+    adminRoles(roles).remove(realmManagementRoles(roles));
+  }
+
+  private org.keycloak.admin.client.resource.RoleScopeResource adminRoles(String... roles) {
+    String serviceAccount = client(ADMIN_CLIENT_ID).getServiceAccountUser().getId();
+    return admin.users().get(serviceAccount).roles().clientLevel(findClient("realm-management").getId());
+  }
+
+  private List<RoleRepresentation> realmManagementRoles(String... roles) {
+    ClientResource realmManagement = client("realm-management");
+    return java.util.Arrays.stream(roles).map(role -> realmManagement.roles().get(role).toRepresentation()).toList();
+  }
+
+  /** The realm's identity provider of this alias, or null. */
+  public org.keycloak.representations.idm.IdentityProviderRepresentation identityProvider(String alias) {
+    return admin.identityProviders().findAll().stream().filter(p -> alias.equals(p.getAlias())).findFirst().orElse(null);
+  }
+
+  /**
+   * Makes the realm authenticate clients as a realm created before Keycloak 26.6 does: its client
+   * authentication flow becomes a copy of {@code clients} without the "Signed JWT - Federated" step
+   * (the built-in flow's steps cannot be removed); returns the copy's alias.
+   */
+  public String useClientFlowFromBeforeKeycloak26_6() {
+    String copy = "clients-before-26-6";
+    admin.flows().copy("clients", Map.of("newName", copy)).close();
+    admin.flows().getExecutions(copy).stream().filter(e -> "federated-jwt".equals(e.getProviderId()))
+        .forEach(e -> admin.flows().removeExecution(e.getId()));
+    useClientFlow(copy);
+    return copy;
+  }
+
+  /** What a realm administrator does to such a flow: adds "Signed JWT - Federated" as an alternative step. */
+  public void addFederatedStep(String flow) {
+    admin.flows().addExecution(flow, Map.of("provider", "federated-jwt"));
+    admin.flows().getExecutions(flow).stream().filter(e -> "federated-jwt".equals(e.getProviderId())).forEach(e -> {
+      e.setRequirement("ALTERNATIVE");
+      admin.flows().updateExecutions(flow, e);
+    });
+  }
+
+  /** Makes {@code flow} the realm's client authentication flow. */
+  public void useClientFlow(String flow) {
+    org.keycloak.representations.idm.RealmRepresentation realm = admin.toRepresentation();
+    realm.setClientAuthenticationFlow(flow);
+    admin.update(realm);
+  }
+
   /** Creates a plain realm role. */
   public void createRealmRole(String roleName) {
     admin.roles().create(new RoleRepresentation(roleName, null, false));
