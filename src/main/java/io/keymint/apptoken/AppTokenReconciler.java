@@ -202,9 +202,8 @@ public class AppTokenReconciler extends TokenReconciler<AppToken, AppTokenStatus
       // follow the audience, and a rotation asked for is answered once (recorded on the token Secret).
       // Every call on the client goes to one verified now: made or found by ensureClient, or the one status
       // names once Keycloak showed it carries this AppToken's mark (status is a tenant-writable record).
-      Instant lastSync = Times.parse(status.lastSyncTime);
-      boolean syncDue = status.clientUuid == null || !desired.hash().equals(status.clientHash) || lastSync == null
-          || lastSync.isAfter(now) || !now.isBefore(lastSync.plus(config.resyncInterval()));
+      boolean syncDue = status.clientUuid == null || !desired.hash().equals(status.clientHash)
+          || Times.due(Times.parse(status.lastSyncTime), config.resyncInterval(), now);
       OwnedClient client = syncDue ? keycloak.ensureClient(desired) : keycloak.ownedClient(desired, status.clientUuid);
       status.clientUuid = client.uuid();
       if (syncDue) {

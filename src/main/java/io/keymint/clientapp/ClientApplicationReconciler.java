@@ -305,8 +305,7 @@ public class ClientApplicationReconciler implements Reconciler<ClientApplication
 
   /** A last sync in the future (status a tenant wrote) does not postpone the drift check. */
   private boolean driftCheckDue(ClientApplicationStatus status, Instant now) {
-    Instant last = Times.parse(status.lastSyncTime);
-    return last == null || last.isAfter(now) || !now.isBefore(last.plus(config.resyncInterval()));
+    return Times.due(Times.parse(status.lastSyncTime), config.resyncInterval(), now);
   }
 
   private static Instant latest(Instant a, Instant b) {
