@@ -94,7 +94,8 @@ public class AppTokenReconciler extends TokenReconciler<AppToken, AppTokenStatus
     SecretOwners owners = SecretOwners.of(SecretOwners.primaries(context, t -> Set.of(AppTokenModel.secretNameOf(t))),
         SecretOwners.informed(ClientApplication.class, applicationCache, app -> Set.of(ClientApplicationModel.secretNameOf(app))));
     return List.of(SecretInformers.own(context, OutputSecrets.SELECTOR, AppTokenReconciler::referencedSecrets, owners),
-        SecretInformers.others(context, AppTokenReconciler::referencedSecrets), applicationCache);
+        SecretInformers.others(context, AppTokenReconciler::referencedSecrets), applicationCache,
+        fairness.wakeUps(AppToken.KIND));
   }
 
   @Override

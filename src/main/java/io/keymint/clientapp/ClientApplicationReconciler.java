@@ -81,7 +81,8 @@ public class ClientApplicationReconciler implements Reconciler<ClientApplication
   @Override
   public List<EventSource<?, ClientApplication>> prepareEventSources(EventSourceContext<ClientApplication> context) {
     return List.of(SecretInformers.own(context, OutputSecrets.selectorFor(ClientApplication.KIND), app -> Set.of(),
-        SecretOwners.of(SecretOwners.primaries(context, app -> Set.of(ClientApplicationModel.secretNameOf(app))))));
+        SecretOwners.of(SecretOwners.primaries(context, app -> Set.of(ClientApplicationModel.secretNameOf(app))))),
+        fairness.wakeUps(ClientApplication.KIND));
   }
 
   /** The reconcile, when the application's namespace has a reconcile thread to spare ({@link NamespaceFairness}). */

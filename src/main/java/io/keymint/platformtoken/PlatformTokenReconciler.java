@@ -86,7 +86,8 @@ public class PlatformTokenReconciler extends TokenReconciler<PlatformToken, Plat
             PlatformTokenModel.stateSecretNameOf(t.getMetadata().getName())))),
         SecretOwners.informed(ClientApplication.class, applicationCache, app -> Set.of(ClientApplicationModel.secretNameOf(app))));
     return List.of(SecretInformers.own(context, OutputSecrets.SELECTOR, PlatformTokenReconciler::referencedSecrets, owners),
-        SecretInformers.others(context, PlatformTokenReconciler::referencedSecrets), applicationCache);
+        SecretInformers.others(context, PlatformTokenReconciler::referencedSecrets), applicationCache,
+        fairness.wakeUps(PlatformToken.KIND));
   }
 
   @Override
