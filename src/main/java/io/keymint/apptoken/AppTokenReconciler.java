@@ -33,6 +33,7 @@ import io.keymint.kube.OutputSecrets;
 import io.keymint.kube.ReconcileException;
 import io.keymint.kube.SecretInformers;
 import io.keymint.kube.SecretOwners;
+import io.keymint.kube.SecretReferences;
 import io.keymint.kube.ServiceAccountTokens;
 import io.keymint.kube.Selectors;
 import io.keymint.kube.Times;
@@ -93,8 +94,9 @@ public class AppTokenReconciler extends TokenReconciler<AppToken, AppTokenStatus
     // Kept whole: its token Secrets, and its applications' Secrets (their credentials mint application tokens)
     SecretOwners owners = SecretOwners.of(SecretOwners.primaries(context, t -> Set.of(AppTokenModel.secretNameOf(t))),
         SecretOwners.informed(ClientApplication.class, applicationCache, app -> Set.of(ClientApplicationModel.secretNameOf(app))));
-    return List.of(SecretInformers.own(context, OutputSecrets.SELECTOR, AppTokenReconciler::referencedSecrets, owners),
-        SecretInformers.others(context, AppTokenReconciler::referencedSecrets), applicationCache,
+    SecretReferences<AppToken> references = SecretReferences.indexed(context, AppTokenReconciler::referencedSecrets);
+    return List.of(SecretInformers.own(context, OutputSecrets.SELECTOR, references, owners),
+        SecretInformers.others(context, references), applicationCache,
         fairness.wakeUps(AppToken.KIND));
   }
 

@@ -25,6 +25,7 @@ import io.keymint.kube.ReconcileException;
 import io.keymint.kube.ReconcileResult;
 import io.keymint.kube.SecretInformers;
 import io.keymint.kube.SecretOwners;
+import io.keymint.kube.SecretReferences;
 import io.keymint.kube.StatusUpdates;
 import io.keymint.kube.Times;
 import java.time.Clock;
@@ -80,7 +81,7 @@ public class ClientApplicationReconciler implements Reconciler<ClientApplication
 
   @Override
   public List<EventSource<?, ClientApplication>> prepareEventSources(EventSourceContext<ClientApplication> context) {
-    return List.of(SecretInformers.own(context, OutputSecrets.selectorFor(ClientApplication.KIND), app -> Set.of(),
+    return List.of(SecretInformers.own(context, OutputSecrets.selectorFor(ClientApplication.KIND), SecretReferences.ownerOnly(context),
         SecretOwners.of(SecretOwners.primaries(context, app -> Set.of(ClientApplicationModel.secretNameOf(app))))),
         fairness.wakeUps(ClientApplication.KIND));
   }

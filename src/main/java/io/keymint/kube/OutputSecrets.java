@@ -172,8 +172,15 @@ public final class OutputSecrets {
    * own. {@code cached} is the informer's copy of our own Secret, if any: then no API call is made.
    */
   public Secret requireWritable(HasMetadata owner, String name, Secret cached) {
-    Secret existing = cached != null ? cached
-        : client.secrets().inNamespace(owner.getMetadata().getNamespace()).withName(name).get();
+    return requireOwned(owner, name, cached != null ? cached
+        : client.secrets().inNamespace(owner.getMetadata().getNamespace()).withName(name).get());
+  }
+
+  /**
+   * Fails with {@code SecretConflict} when {@code existing}, the Secret of that name or null when
+   * there is none, is not {@code owner}'s; else returns it.
+   */
+  public static Secret requireOwned(HasMetadata owner, String name, Secret existing) {
     if (existing != null && !isOwnedBy(existing, owner)) {
       throw ReconcileException.permanent(Reasons.SECRET_CONFLICT, "Secret '" + name
           + "' exists and is not owned by this " + owner.getKind() + "; Keymint never overwrites it"

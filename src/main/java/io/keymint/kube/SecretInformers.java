@@ -50,16 +50,12 @@ public final class SecretInformers {
   private SecretInformers() {}
 
   /**
-   * The Secrets matching {@code labelSelector}, mapped to the primaries that own or name them; kept
+   * The Secrets matching {@code labelSelector}, mapped to the primaries that control or name them; kept
    * whole only when {@code owners} says Keymint owns them.
    */
   public static <P extends HasMetadata> InformerEventSource<Secret, P> own(EventSourceContext<P> context,
-      String labelSelector, Function<P, Collection<String>> referencedSecrets, SecretOwners owners) {
-    IndexedResourceCache<P> primaries = context.getPrimaryCache();
-    SecondaryToPrimaryMapper<Secret> ownedOrNamed = secret -> primaries.list(secret.getMetadata().getNamespace())
-        .filter(p -> OutputSecrets.isOwnedBy(secret, p) || referencedSecrets.apply(p).contains(secret.getMetadata().getName()))
-        .map(ResourceID::fromResource)
-        .collect(Collectors.toSet());
+      String labelSelector, SecretReferences<P> references, SecretOwners owners) {
+    SecondaryToPrimaryMapper<Secret> ownedOrNamed = references::concerned;
     Set<VersionOnlyStore> stores = Collections.synchronizedSet(Collections.newSetFromMap(new WeakHashMap<>()));
     return new OwnSecrets<>(withStorePerInformer(InformerEventSourceConfiguration.from(Secret.class, context.getPrimaryResourceClass())
         .withName(OWN)
@@ -76,12 +72,8 @@ public final class SecretInformers {
 
   /** Every Secret Keymint did not write, as versions only, mapped to the primaries that name them. */
   public static <P extends HasMetadata> InformerEventSource<Secret, P> others(EventSourceContext<P> context,
-      Function<P, Collection<String>> referencedSecrets) {
-    IndexedResourceCache<P> primaries = context.getPrimaryCache();
-    SecondaryToPrimaryMapper<Secret> named = secret -> primaries.list(secret.getMetadata().getNamespace())
-        .filter(p -> referencedSecrets.apply(p).contains(secret.getMetadata().getName()))
-        .map(ResourceID::fromResource)
-        .collect(Collectors.toSet());
+      SecretReferences<P> references) {
+    SecondaryToPrimaryMapper<Secret> named = references::naming;
     return new InformerEventSource<>(withStorePerInformer(InformerEventSourceConfiguration.from(Secret.class, context.getPrimaryResourceClass())
         .withName(OTHERS)
         .withLabelSelector(Labels.MANAGED_BY + "!=" + Labels.MANAGED_BY_VALUE)
@@ -99,6 +91,24 @@ public final class SecretInformers {
   public static Secret cached(Context<?> context, String namespace, String name) {
     OwnSecrets<?> own = ownInformer(context);
     return own.get(new ResourceID(name, namespace)).map(own::whole).orElse(null);
+  }
+
+  /**
+   * The Secret of that name as far as the informers of a reconciler with both ({@link #own} and
+   * {@link #others}) know: Keymint's own from the cache; one they hold as a version only (someone
+   * else's, or Keymint's with its label gone) read from the API server now; null when neither holds
+   * one, without asking the API server (a create that meets one all the same gets a 409, and
+   * {@link OutputSecrets#apply} reads it then).
+   */
+  public static Secret current(Context<?> context, String namespace, String name) {
+    Secret own = cached(context, namespace, name);
+    if (own != null) {
+      return own;
+    }
+    InformerEventSource<?, ?> others = (InformerEventSource<?, ?>) context.eventSourceRetriever()
+        .getEventSourceFor(Secret.class, OTHERS);
+    return others.get(new ResourceID(name, namespace)).isEmpty() ? null
+        : context.getClient().secrets().inNamespace(namespace).withName(name).get();
   }
 
   /** A Secret a resource names: Keymint's own from the cache, any other read from the API server now; null if none. */

@@ -21,6 +21,7 @@ import io.keymint.kube.OutputSecrets;
 import io.keymint.kube.ReconcileException;
 import io.keymint.kube.SecretInformers;
 import io.keymint.kube.SecretOwners;
+import io.keymint.kube.SecretReferences;
 import io.keymint.kube.Times;
 import io.keymint.oauth.ClientAuthentication;
 import io.keymint.oauth.ClientKey;
@@ -85,8 +86,9 @@ public class PlatformTokenReconciler extends TokenReconciler<PlatformToken, Plat
             TokenSpecs.secretName(t.getSpec() == null ? null : t.getSpec().secret, t.getMetadata().getName()),
             PlatformTokenModel.stateSecretNameOf(t.getMetadata().getName())))),
         SecretOwners.informed(ClientApplication.class, applicationCache, app -> Set.of(ClientApplicationModel.secretNameOf(app))));
-    return List.of(SecretInformers.own(context, OutputSecrets.SELECTOR, PlatformTokenReconciler::referencedSecrets, owners),
-        SecretInformers.others(context, PlatformTokenReconciler::referencedSecrets), applicationCache,
+    SecretReferences<PlatformToken> references = SecretReferences.indexed(context, PlatformTokenReconciler::referencedSecrets);
+    return List.of(SecretInformers.own(context, OutputSecrets.SELECTOR, references, owners),
+        SecretInformers.others(context, references), applicationCache,
         fairness.wakeUps(PlatformToken.KIND));
   }
 

@@ -75,7 +75,8 @@ public final class TokenKeeper {
   /**
    * A token resource as the keeper sees it.
    *
-   * @param current    the token Secret as cached by the informer, or null
+   * @param current    the token Secret as the informers know it ({@link io.keymint.kube.SecretInformers#current}),
+   *                   or null when they hold none
    * @param sourceHash fingerprint of everything the token is minted from (never of a secret value):
    *                   when it changes, a new token is minted at once
    */
@@ -87,7 +88,7 @@ public final class TokenKeeper {
     Instant now = clock.instant();
     TokenStatus status = target.status();
     status.secretName = target.secretName();
-    Secret current = secrets.requireWritable(target.owner(), target.secretName(), target.current());
+    Secret current = OutputSecrets.requireOwned(target.owner(), target.secretName(), target.current());
     Map<String, String> data = current == null ? null : OutputSecrets.decode(current);
     Instant expiresAt = TokenSecretData.expiresAt(data);
     boolean valid = current != null && expiresAt != null && expiresAt.isAfter(now)

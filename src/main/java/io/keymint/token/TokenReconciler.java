@@ -88,7 +88,7 @@ public abstract class TokenReconciler<R extends CustomResource<?, S>, S extends 
     ReconcileResult result;
     try {
       Plan plan = plan(resource, context, now);
-      Secret current = SecretInformers.cached(context, resource.getMetadata().getNamespace(), plan.secretName());
+      Secret current = SecretInformers.current(context, resource.getMetadata().getNamespace(), plan.secretName());
       result = new TokenKeeper(context.getClient(), OutputSecrets.of(context), clock, ThreadLocalRandom.current()::nextDouble,
           metrics, rolloutMinInterval, attempts)
           .keep(new TokenKeeper.Target(resource, status, plan.secretName(),

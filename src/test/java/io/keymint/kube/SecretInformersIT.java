@@ -72,9 +72,10 @@ class SecretInformersIT {
 
     @Override
     public List<EventSource<?, AppToken>> prepareEventSources(EventSourceContext<AppToken> context) {
-      own = (SecretInformers.OwnSecrets<AppToken>) SecretInformers.own(context, OutputSecrets.SELECTOR, t -> Set.of(),
+      SecretReferences<AppToken> references = SecretReferences.indexed(context, t -> Set.of());
+      own = (SecretInformers.OwnSecrets<AppToken>) SecretInformers.own(context, OutputSecrets.SELECTOR, references,
           SecretOwners.of(SecretOwners.primaries(context, t -> Set.of(AppTokenModel.secretNameOf(t)))));
-      others = SecretInformers.others(context, t -> Set.of());
+      others = SecretInformers.others(context, references);
       return List.of(own, others);
     }
 
