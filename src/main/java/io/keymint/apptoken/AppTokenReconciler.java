@@ -2,10 +2,10 @@ package io.keymint.apptoken;
 
 import io.fabric8.kubernetes.api.model.Secret;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
-import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
-import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.ReconcilerUtils;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.IndexedResourceCache;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
@@ -27,6 +27,7 @@ import io.keymint.keycloak.OwnedClient;
 import io.keymint.keycloak.OwnerMark;
 import io.keymint.kube.Backoff;
 import io.keymint.kube.Caches;
+import io.keymint.kube.Finalizers;
 import io.keymint.kube.Hashes;
 import io.keymint.kube.NamespaceFairness;
 import io.keymint.kube.OutputSecrets;
@@ -61,10 +62,16 @@ import org.slf4j.LoggerFactory;
  * service account, a dedicated client granted roles on every matching ClientApplication
  * (audience), or an external identity provider's client credentials.
  */
-@ControllerConfiguration(name = "apptoken", generationAwareEventProcessing = false)
-public class AppTokenReconciler extends TokenReconciler<AppToken, AppTokenStatus> implements Cleaner<AppToken> {
+@ControllerConfiguration(name = "apptoken", generationAwareEventProcessing = false, triggerReconcilerOnAllEvents = true)
+public class AppTokenReconciler extends TokenReconciler<AppToken, AppTokenStatus> {
 
   private static final Logger log = LoggerFactory.getLogger(AppTokenReconciler.class);
+  /**
+   * Only on audience AppTokens, from before their dedicated client is made until it is deleted: the
+   * other sources leave nothing behind, so they carry no finalizer and cost no write for one. The
+   * name JOSDK gave it when it put one on every AppToken, so those are recognised.
+   */
+  static final String FINALIZER = ReconcilerUtils.getDefaultFinalizerName(AppToken.class);
 
   private final OperatorConfig config;
   private final KeycloakGateway keycloak;
@@ -100,6 +107,29 @@ public class AppTokenReconciler extends TokenReconciler<AppToken, AppTokenStatus
         fairness.wakeUps(AppToken.KIND));
   }
 
+  /**
+   * JOSDK hands every event here, deletions included (no Cleaner: see {@link #FINALIZER}). An AppToken
+   * with the finalizer that is being deleted, or that is no longer an audience token, first has its
+   * dedicated client deleted and then loses the finalizer.
+   */
+  @Override
+  public UpdateControl<AppToken> reconcile(AppToken token, Context<AppToken> context) {
+    if (context.isPrimaryResourceDeleted()) {
+      return UpdateControl.noUpdate(); // gone: a dedicated client was deleted before its finalizer was
+    }
+    boolean audience = token.getSpec() != null && token.getSpec().audience != null;
+    if (token.isMarkedForDeletion() || (!audience && token.hasFinalizer(FINALIZER))) {
+      if (!token.hasFinalizer(FINALIZER)) {
+        return UpdateControl.noUpdate(); // nothing of it to clean up
+      }
+      UpdateControl<AppToken> cleanedUp = fairness.reconcile(token, () -> cleanUp(token, context));
+      if (token.isMarkedForDeletion() || token.hasFinalizer(FINALIZER)) {
+        return cleanedUp;
+      }
+    }
+    return super.reconcile(token, context);
+  }
+
   @Override
   protected Plan plan(AppToken token, Context<AppToken> context, Instant now) {
     AppTokenModel model = AppTokenModel.from(token, tokenUrlPolicy);
@@ -108,6 +138,9 @@ public class AppTokenReconciler extends TokenReconciler<AppToken, AppTokenStatus
       case AUDIENCE -> fromAudience(token, model, context, now);
       case CLIENT_CREDENTIALS -> fromClientCredentials(token, model, context);
     };
+    if (model.source() != AppTokenModel.Source.AUDIENCE) {
+      forgetDedicatedClient(token.getStatus()); // deleted with the finalizer, if it ever had one
+    }
     AppTokenSpec spec = token.getSpec();
     return new Plan(model.secretName(), spec.secret, spec.refresh, spec.rolloutRestart, source);
   }
@@ -205,6 +238,7 @@ public class AppTokenReconciler extends TokenReconciler<AppToken, AppTokenStatus
       // follow the audience, and a rotation asked for is answered once (recorded on the token Secret).
       // Every call on the client goes to one verified now: made or found by ensureClient, or the one status
       // names once Keycloak showed it carries this AppToken's mark (status is a tenant-writable record).
+      Finalizers.add(context, token, FINALIZER); // before Keycloak holds anything of this AppToken
       boolean syncDue = status.clientUuid == null || !desired.hash().equals(status.clientHash)
           || Times.due(Times.parse(status.lastSyncTime), config.resyncInterval(), now);
       OwnedClient client = syncDue ? keycloak.ensureClient(desired) : keycloak.ownedClient(desired, status.clientUuid);
@@ -255,15 +289,23 @@ public class AppTokenReconciler extends TokenReconciler<AppToken, AppTokenStatus
     return new TokenSource(hash, () -> tokens.request(TokenRequest.clientCredentials(model.tokenUrl(), client, model.scope())));
   }
 
-  @Override
-  public DeleteControl cleanup(AppToken token, Context<AppToken> context) {
-    return fairness.cleanup(token, () -> cleanupNow(token, context));
+  /** Deletes the dedicated client, then the finalizer; when Keycloak cannot be reached, tries again later. */
+  private UpdateControl<AppToken> cleanUp(AppToken token, Context<AppToken> context) {
+    try {
+      deleteDedicatedClient(token, context);
+      Finalizers.remove(context, token, FINALIZER);
+      return UpdateControl.noUpdate();
+    } catch (ReconcileException e) {
+      log.warn("AppToken {}/{}: cannot delete its dedicated client yet: {}", token.getMetadata().getNamespace(),
+          token.getMetadata().getName(), e.getMessage());
+      return UpdateControl.<AppToken>noUpdate().rescheduleAfter(Backoff.after(3));
+    }
   }
 
-  private DeleteControl cleanupNow(AppToken token, Context<AppToken> context) {
+  private void deleteDedicatedClient(AppToken token, Context<AppToken> context) {
     AppTokenStatus status = token.getStatus();
     if (keycloak == null || status == null || status.clientId == null) {
-      return DeleteControl.defaultDelete(); // no dedicated client was made
+      return; // no dedicated client was made
     }
     String realm = config.keycloak().realm();
     if (token.getSpec() != null && token.getSpec().audience != null) { // the realm of its applications, from their spec
@@ -271,14 +313,17 @@ public class AppTokenReconciler extends TokenReconciler<AppToken, AppTokenStatus
           .filter(a -> status.matchedApplications != null && status.matchedApplications.contains(a.getMetadata().getName()))
           .map(a -> ClientApplicationModel.realmOf(a, config)).findFirst().orElse(realm);
     }
-    try { // the mark decides: a client that is not this AppToken's is left alone
-      keycloak.deleteClient(realm, AppTokenModel.dedicatedClientId(token), ownerMark(token));
-      return DeleteControl.defaultDelete();
-    } catch (ReconcileException e) {
-      log.warn("AppToken {}/{}: cannot delete client {} yet: {}", token.getMetadata().getNamespace(),
-          token.getMetadata().getName(), status.clientId, e.getMessage());
-      return DeleteControl.noFinalizerRemoval().rescheduleAfter(Backoff.after(3).toMillis());
-    }
+    // the mark decides: a client that is not this AppToken's is left alone
+    keycloak.deleteClient(realm, AppTokenModel.dedicatedClientId(token), ownerMark(token));
+  }
+
+  private static void forgetDedicatedClient(AppTokenStatus status) {
+    status.clientId = null;
+    status.clientUuid = null;
+    status.clientHash = null;
+    status.lastSyncTime = null;
+    status.matchedApplications = null;
+    status.lastRotationRequest = null;
   }
 
   /** Whether an event on this ClientApplication concerns the AppToken. */

@@ -94,6 +94,11 @@ public final class TokenEndpoint {
         .timeout(REQUEST_TIMEOUT)
         .header("Content-Type", "application/x-www-form-urlencoded")
         .header("Accept", "application/json");
+    if ("http".equalsIgnoreCase(request.tokenUrl().getScheme())) {
+      // HTTP/1.1 with keep-alive, as a plain client: the client's default (HTTP/2) would ask every new
+      // cleartext connection to upgrade (h2c), which token endpoints answer with HTTP/1.1 anyway
+      http.version(HttpClient.Version.HTTP_1_1);
+    }
     ClientAuthentication.Proof proof = request.client().proof(request.tokenUrl(), clock.instant());
     form.putAll(proof.form());
     if (proof.authorization() != null) {
