@@ -196,6 +196,48 @@ class AppTokenIT {
     assertThat(realm.countClients(clientId)).isZero();
   }
 
+  /**
+   * A finalizer only where there is something to clean up: an application token has none (no write
+   * for it, no reconcile for its event); an audience token has one until its dedicated client is gone,
+   * also when it turns into an application token; one from a Keymint that put JOSDK's finalizer on every
+   * AppToken loses it and is deleted as usual.
+   */
+  @Test
+  void onlyAnAudienceTokenCarriesAFinalizerAndOnlyWhileItHasADedicatedClient() {
+    application("svc", Map.of("group", "f"), spec -> spec.roles = List.of("read"));
+    appToken("plain", spec -> spec.clientApplicationRef = new LocalObjectReference("svc"));
+    assertThat(awaitIssued("plain").getMetadata().getFinalizers()).isNullOrEmpty();
+
+    appToken("changing", spec -> spec.audience = audience("f", "read"));
+    AppToken audience = awaitIssued("changing");
+    String clientId = ((AppTokenStatus) audience.getStatus()).clientId;
+    assertThat(audience.getMetadata().getFinalizers()).containsExactly(AppTokenReconciler.FINALIZER);
+    assertThat(realm.countClients(clientId)).isEqualTo(1);
+
+    keymint.edit(AppToken.class, namespace, "changing", t -> {
+      t.getSpec().audience = null;
+      t.getSpec().clientApplicationRef = new LocalObjectReference("svc");
+    });
+    AppToken application = keymint.awaitStatus(AppToken.class, namespace, "changing", AppToken::getStatus,
+        s -> ((AppTokenStatus) s).clientId == null && s.isReady());
+    await().atMost(TIMEOUT).untilAsserted(() -> assertThat(realm.countClients(clientId)).isZero());
+    assertThat(keymint.get(AppToken.class, namespace, "changing").getMetadata().getFinalizers()).isNullOrEmpty();
+    assertThat(application.getStatus().lastRefreshTime).isNotNull();
+
+    AppToken legacy = new AppToken();
+    legacy.getMetadata().setName("legacy");
+    legacy.getMetadata().setNamespace(namespace);
+    legacy.getMetadata().setFinalizers(List.of(AppTokenReconciler.FINALIZER));
+    legacy.setSpec(new AppTokenSpec());
+    legacy.getSpec().clientApplicationRef = new LocalObjectReference("svc");
+    keymint.create(legacy);
+    awaitIssued("legacy");
+    await().atMost(TIMEOUT).until(() -> keymint.get(AppToken.class, namespace, "legacy").getMetadata().getFinalizers() == null
+        || keymint.get(AppToken.class, namespace, "legacy").getMetadata().getFinalizers().isEmpty());
+    keymint.client().resource(keymint.get(AppToken.class, namespace, "legacy")).delete();
+    await().atMost(TIMEOUT).until(() -> keymint.get(AppToken.class, namespace, "legacy") == null);
+  }
+
   @Test
   void externalClientCredentialsWithBothAuthMethodsAndARecoveringWrongSecret() {
     String partner = namespace + "-partner";
