@@ -7,6 +7,7 @@ import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
 import io.keymint.apptoken.AppTokenReconciler;
+import io.keymint.clientapp.ClientApplication;
 import io.keymint.clientapp.ClientApplicationReconciler;
 import io.keymint.config.ConfigException;
 import io.keymint.config.OperatorConfig;
@@ -14,6 +15,7 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.keymint.keycloak.KeycloakGateway;
 import io.keymint.kube.ClusterIssuer;
 import io.keymint.kube.NamespaceFairness;
+import io.keymint.kube.SharedSecrets;
 import io.keymint.kube.UserChanges;
 import io.keymint.keycloak.RolePolicy;
 import io.keymint.oauth.TokenEndpoint;
@@ -90,11 +92,15 @@ public final class KeymintOperator implements AutoCloseable {
     NamespaceFairness fairness = new NamespaceFairness(config.maxConcurrentPerNamespace(),
         ThreadLocalRandom.current()::nextDouble, clock, metrics);
     ClusterIssuer clusterIssuer = new ClusterIssuer(client, config.clusterIdentity().issuer());
-    operator.register(new ClientApplicationReconciler(config, fairness, keycloak, clusterIssuer, clock),
+    // Each kind of Secret Keymint writes is watched once: the applications' Secrets by the
+    // ClientApplication reconciler, shared with the token reconcilers that mint with them
+    SharedSecrets applicationSecrets = new SharedSecrets(ClientApplication.KIND);
+    operator.register(new ClientApplicationReconciler(config, fairness, keycloak, clusterIssuer, applicationSecrets, clock),
         o -> watch(o, config));
-    operator.register(new AppTokenReconciler(config, fairness, keycloak, tokens, clock, metrics), o -> watch(o, config));
+    operator.register(new AppTokenReconciler(config, fairness, keycloak, tokens, applicationSecrets, clock, metrics),
+        o -> watch(o, config));
     FingerprintKey fingerprints = FingerprintKey.loadOrCreate(client, operatorNamespace(config, client));
-    operator.register(new PlatformTokenReconciler(config, fairness, tokens, fingerprints, clock, metrics),
+    operator.register(new PlatformTokenReconciler(config, fairness, tokens, fingerprints, applicationSecrets, clock, metrics),
         o -> watch(o, config));
     operator.start();
     if (!config.leaderElection()) {

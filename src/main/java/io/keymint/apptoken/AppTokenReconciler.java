@@ -35,6 +35,7 @@ import io.keymint.kube.ReconcileException;
 import io.keymint.kube.SecretInformers;
 import io.keymint.kube.SecretOwners;
 import io.keymint.kube.SecretReferences;
+import io.keymint.kube.SharedSecrets;
 import io.keymint.kube.ServiceAccountTokens;
 import io.keymint.kube.Selectors;
 import io.keymint.kube.Times;
@@ -77,10 +78,13 @@ public class AppTokenReconciler extends TokenReconciler<AppToken, AppTokenStatus
   private final KeycloakGateway keycloak;
   private final TokenEndpoint tokens;
   private final TokenUrlPolicy tokenUrlPolicy;
+  /** The applications' Secrets, watched once by the ClientApplication reconciler. */
+  private final SharedSecrets applicationSecrets;
 
   public AppTokenReconciler(OperatorConfig config, NamespaceFairness fairness, KeycloakGateway keycloak,
-      TokenEndpoint tokens, Clock clock, KeymintMetrics metrics) {
+      TokenEndpoint tokens, SharedSecrets applicationSecrets, Clock clock, KeymintMetrics metrics) {
     super(config, fairness, clock, metrics);
+    this.applicationSecrets = applicationSecrets;
     this.config = config;
     this.keycloak = keycloak;
     this.tokens = tokens;
@@ -98,12 +102,14 @@ public class AppTokenReconciler extends TokenReconciler<AppToken, AppTokenStatus
         .withNamespacesInheritedFromController()
         .build();
     var applicationCache = new InformerEventSource<>(applications, context);
-    // Kept whole: its token Secrets, and its applications' Secrets (their credentials mint application tokens)
-    SecretOwners owners = SecretOwners.of(SecretOwners.primaries(context, t -> Set.of(AppTokenModel.secretNameOf(t))),
-        SecretOwners.informed(ClientApplication.class, applicationCache, app -> Set.of(ClientApplicationModel.secretNameOf(app))));
+    // Kept whole: its token Secrets; its applications' Secrets come from the ClientApplication reconciler's
+    // watch, which wakes the AppTokens minting with them
+    SecretOwners owners = SecretOwners.of(SecretOwners.primaries(context, t -> Set.of(AppTokenModel.secretNameOf(t))));
     SecretReferences<AppToken> references = SecretReferences.indexed(context, AppTokenReconciler::referencedSecrets);
-    return List.of(SecretInformers.own(context, OutputSecrets.SELECTOR, references, owners),
+    return List.of(SecretInformers.own(context, OutputSecrets.selectorFor(AppToken.KIND), references, owners),
         SecretInformers.others(context, references), applicationCache,
+        applicationSecrets.wakeUps(context, t -> t.getSpec() == null || t.getSpec().clientApplicationRef == null
+            || t.getSpec().clientApplicationRef.name == null ? Set.of() : Set.of(t.getSpec().clientApplicationRef.name)),
         fairness.wakeUps(AppToken.KIND));
   }
 
@@ -158,7 +164,7 @@ public class AppTokenReconciler extends TokenReconciler<AppToken, AppTokenStatus
         && application.getSpec().clientAuthentication == ClientApplicationSpec.ClientAuthentication.ServiceAccount) {
       return fromServiceAccount(token, model, application, context);
     }
-    ApplicationCredentials app = ApplicationCredentials.resolve(context, token.getMetadata().getNamespace(),
+    ApplicationCredentials app = ApplicationCredentials.resolve(context, applicationSecrets, token.getMetadata().getNamespace(),
         token.getSpec().clientApplicationRef.name);
     if (app.publicClient()) {
       throw ReconcileException.permanent(Reasons.INVALID_SPEC, "ClientApplication '"

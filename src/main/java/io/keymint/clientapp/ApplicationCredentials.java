@@ -7,7 +7,7 @@ import io.keymint.api.Reasons;
 import io.keymint.kube.Caches;
 import io.keymint.kube.OutputSecrets;
 import io.keymint.kube.ReconcileException;
-import io.keymint.kube.SecretInformers;
+import io.keymint.kube.SharedSecrets;
 import io.keymint.oauth.ClientAuthentication;
 import io.keymint.oauth.ClientKey;
 import java.net.URI;
@@ -26,11 +26,13 @@ import java.util.Map;
 public record ApplicationCredentials(URI tokenUrl, ClientAuthentication client, boolean publicClient, String version) {
 
   /**
-   * Resolves the application from the informer caches; not there or not Ready: ClientApplicationNotReady.
+   * Resolves the application from the informer caches (its Secret from the one watch of applications'
+   * Secrets); not there or not Ready: ClientApplicationNotReady.
    * An application bound to a ServiceAccount has no credential here: AppTokens mint its assertions
    * themselves, other kinds cannot use it (InvalidSpec).
    */
-  public static ApplicationCredentials resolve(Context<?> context, String namespace, String name) {
+  public static ApplicationCredentials resolve(Context<?> context, SharedSecrets applicationSecrets, String namespace,
+      String name) {
     ClientApplication app = Caches.get(context, ClientApplication.class, namespace, name);
     if (app == null) {
       throw notReady("ClientApplication '" + name + "' does not exist in namespace '" + namespace + "'");
@@ -42,7 +44,7 @@ public record ApplicationCredentials(URI tokenUrl, ClientAuthentication client, 
     if (app.getStatus() == null || !app.getStatus().isReady() || app.getStatus().secretName == null) {
       throw notReady("ClientApplication '" + name + "' is not Ready yet");
     }
-    Secret secret = SecretInformers.cached(context, namespace, app.getStatus().secretName);
+    Secret secret = applicationSecrets.get(namespace, app.getStatus().secretName);
     if (secret == null) {
       throw notReady("the Secret of ClientApplication '" + name + "' is not there yet");
     }

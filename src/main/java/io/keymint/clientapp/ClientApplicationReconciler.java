@@ -26,6 +26,7 @@ import io.keymint.kube.ReconcileResult;
 import io.keymint.kube.SecretInformers;
 import io.keymint.kube.SecretOwners;
 import io.keymint.kube.SecretReferences;
+import io.keymint.kube.SharedSecrets;
 import io.keymint.kube.StatusUpdates;
 import io.keymint.kube.Times;
 import java.time.Clock;
@@ -63,13 +64,16 @@ public class ClientApplicationReconciler implements Reconciler<ClientApplication
   private final Credentials credentials;
   private final NamespaceFairness fairness;
   private final ClusterIssuer clusterIssuer;
+  private final SharedSecrets applicationSecrets;
 
   /**
    * @param fairness      the per-namespace share of the reconcile threads, one for all kinds
    * @param clusterIssuer the issuer of this cluster's ServiceAccount tokens (ServiceAccount applications)
+   * @param applicationSecrets where this reconciler's watch of the applications' Secrets is shared with the token reconcilers
    */
   public ClientApplicationReconciler(OperatorConfig config, NamespaceFairness fairness, KeycloakGateway keycloak,
-      ClusterIssuer clusterIssuer, Clock clock) {
+      ClusterIssuer clusterIssuer, SharedSecrets applicationSecrets, Clock clock) {
+    this.applicationSecrets = applicationSecrets;
     this.config = config;
     this.fairness = fairness;
     this.keycloak = keycloak;
@@ -82,7 +86,7 @@ public class ClientApplicationReconciler implements Reconciler<ClientApplication
   @Override
   public List<EventSource<?, ClientApplication>> prepareEventSources(EventSourceContext<ClientApplication> context) {
     return List.of(SecretInformers.own(context, OutputSecrets.selectorFor(ClientApplication.KIND), SecretReferences.ownerOnly(context),
-        SecretOwners.of(SecretOwners.primaries(context, app -> Set.of(ClientApplicationModel.secretNameOf(app))))),
+        SecretOwners.of(SecretOwners.primaries(context, app -> Set.of(ClientApplicationModel.secretNameOf(app)))), applicationSecrets),
         fairness.wakeUps(ClientApplication.KIND));
   }
 

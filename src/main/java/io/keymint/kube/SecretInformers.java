@@ -55,6 +55,12 @@ public final class SecretInformers {
    */
   public static <P extends HasMetadata> InformerEventSource<Secret, P> own(EventSourceContext<P> context,
       String labelSelector, SecretReferences<P> references, SecretOwners owners) {
+    return own(context, labelSelector, references, owners, null);
+  }
+
+  /** {@link #own}, shared with the other reconcilers through {@code shared}. */
+  public static <P extends HasMetadata> InformerEventSource<Secret, P> own(EventSourceContext<P> context,
+      String labelSelector, SecretReferences<P> references, SecretOwners owners, SharedSecrets shared) {
     SecondaryToPrimaryMapper<Secret> ownedOrNamed = references::concerned;
     Set<VersionOnlyStore> stores = Collections.synchronizedSet(Collections.newSetFromMap(new WeakHashMap<>()));
     return new OwnSecrets<>(withStorePerInformer(InformerEventSourceConfiguration.from(Secret.class, context.getPrimaryResourceClass())
@@ -67,7 +73,7 @@ public final class SecretInformers {
           VersionOnlyStore store = new VersionOnlyStore(owners);
           stores.add(store);
           return store;
-        }), context, owners, stores);
+        }), context, owners, stores, shared);
   }
 
   /** Every Secret Keymint did not write, as versions only, mapped to the primaries that name them. */
@@ -131,13 +137,42 @@ public final class SecretInformers {
     private final KubernetesClient client;
     private final SecretOwners owners;
     private final Set<VersionOnlyStore> stores;
+    private final SharedSecrets shared;
 
     OwnSecrets(InformerEventSourceConfiguration<Secret> configuration, EventSourceContext<P> context, SecretOwners owners,
-        Set<VersionOnlyStore> stores) {
+        Set<VersionOnlyStore> stores, SharedSecrets shared) {
       super(configuration, context);
       this.client = context.getClient();
       this.owners = owners;
       this.stores = stores;
+      this.shared = shared;
+      if (shared != null) {
+        shared.watchedBy(this);
+      }
+    }
+
+    @Override
+    public void onAdd(Secret secret) {
+      super.onAdd(secret);
+      share(secret);
+    }
+
+    @Override
+    public void onUpdate(Secret previous, Secret secret) {
+      super.onUpdate(previous, secret);
+      share(secret);
+    }
+
+    @Override
+    public void onDelete(Secret secret, boolean finalStateUnknown) {
+      super.onDelete(secret, finalStateUnknown);
+      share(secret);
+    }
+
+    private void share(Secret secret) {
+      if (shared != null) {
+        shared.changed(secret);
+      }
     }
 
     /**

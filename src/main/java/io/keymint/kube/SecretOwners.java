@@ -5,8 +5,6 @@ import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
-import io.javaoperatorsdk.operator.processing.event.source.EventSourceStartPriority;
-import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -77,16 +75,6 @@ public final class SecretOwners implements Predicate<Secret> {
   public static <P extends HasMetadata> Owner<P> primaries(EventSourceContext<P> context,
       Function<P, Collection<String>> expectedNames) {
     return new Owner<>(context.getPrimaryResourceClass(), context.getPrimaryCache()::get, expectedNames);
-  }
-
-  /**
-   * Resources of another kind, looked up in that informer, which this starts before the Secret
-   * informers (so that at start-up the Secrets they own are not listed before them).
-   */
-  public static <O extends HasMetadata> Owner<O> informed(Class<O> type, InformerEventSource<O, ?> informer,
-      Function<O, Collection<String>> expectedNames) {
-    informer.setEventSourcePriority(EventSourceStartPriority.RESOURCE_STATE_LOADER);
-    return new Owner<>(type, id -> informer.isRunning() ? informer.get(id) : Optional.empty(), expectedNames);
   }
 
   /** Whether Keymint owns this Secret (see the class comment). */

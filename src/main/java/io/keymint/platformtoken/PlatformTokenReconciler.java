@@ -13,7 +13,6 @@ import io.keymint.api.Reasons;
 import io.keymint.api.SecretKeyReference;
 import io.keymint.clientapp.ApplicationCredentials;
 import io.keymint.clientapp.ClientApplication;
-import io.keymint.clientapp.ClientApplicationModel;
 import io.keymint.config.OperatorConfig;
 import io.keymint.kube.Hashes;
 import io.keymint.kube.NamespaceFairness;
@@ -22,6 +21,7 @@ import io.keymint.kube.ReconcileException;
 import io.keymint.kube.SecretInformers;
 import io.keymint.kube.SecretOwners;
 import io.keymint.kube.SecretReferences;
+import io.keymint.kube.SharedSecrets;
 import io.keymint.kube.Times;
 import io.keymint.oauth.ClientAuthentication;
 import io.keymint.oauth.ClientKey;
@@ -57,14 +57,17 @@ public class PlatformTokenReconciler extends TokenReconciler<PlatformToken, Plat
   private final TokenEndpoint tokens;
   private final TokenUrlPolicy tokenUrlPolicy;
   private final FingerprintKey fingerprints;
+  /** The applications' Secrets, watched once by the ClientApplication reconciler. */
+  private final SharedSecrets applicationSecrets;
   /** This process, as the holder of refresh-token locks. */
   private final String holder = "keymint-" + java.util.UUID.randomUUID();
   /** Refresh tokens the provider returned that the API server did not take yet, by PlatformToken uid. */
   private final java.util.Map<String, Pending> pending = new java.util.concurrent.ConcurrentHashMap<>();
 
   public PlatformTokenReconciler(OperatorConfig config, NamespaceFairness fairness, TokenEndpoint tokens,
-      FingerprintKey fingerprints, Clock clock, KeymintMetrics metrics) {
+      FingerprintKey fingerprints, SharedSecrets applicationSecrets, Clock clock, KeymintMetrics metrics) {
     super(config, fairness, clock, metrics);
+    this.applicationSecrets = applicationSecrets;
     this.tokens = tokens;
     this.fingerprints = fingerprints;
     this.tokenUrlPolicy = new TokenUrlPolicy(config.tokenUrlHosts(), config.allowHttp());
@@ -81,14 +84,16 @@ public class PlatformTokenReconciler extends TokenReconciler<PlatformToken, Plat
         .withNamespacesInheritedFromController()
         .build();
     var applicationCache = new InformerEventSource<>(applications, context);
-    // Kept whole: its token and state Secrets (named as PlatformTokenModel names them), and its applications' Secrets
+    // Kept whole: its token and state Secrets (named as PlatformTokenModel names them); its applications'
+    // Secrets come from the ClientApplication reconciler's watch, which wakes the PlatformTokens using them
     SecretOwners owners = SecretOwners.of(SecretOwners.primaries(context, t -> Set.copyOf(List.of(
-            TokenSpecs.secretName(t.getSpec() == null ? null : t.getSpec().secret, t.getMetadata().getName()),
-            PlatformTokenModel.stateSecretNameOf(t.getMetadata().getName())))),
-        SecretOwners.informed(ClientApplication.class, applicationCache, app -> Set.of(ClientApplicationModel.secretNameOf(app))));
+        TokenSpecs.secretName(t.getSpec() == null ? null : t.getSpec().secret, t.getMetadata().getName()),
+        PlatformTokenModel.stateSecretNameOf(t.getMetadata().getName())))));
     SecretReferences<PlatformToken> references = SecretReferences.indexed(context, PlatformTokenReconciler::referencedSecrets);
-    return List.of(SecretInformers.own(context, OutputSecrets.SELECTOR, references, owners),
+    return List.of(SecretInformers.own(context, OutputSecrets.selectorFor(PlatformToken.KIND), references, owners),
         SecretInformers.others(context, references), applicationCache,
+        applicationSecrets.wakeUps(context, t -> t.getSpec() == null || t.getSpec().clientApplicationRef == null
+            || t.getSpec().clientApplicationRef.name == null ? Set.of() : Set.of(t.getSpec().clientApplicationRef.name)),
         fairness.wakeUps(PlatformToken.KIND));
   }
 
@@ -118,7 +123,8 @@ public class PlatformTokenReconciler extends TokenReconciler<PlatformToken, Plat
     PlatformTokenSpec spec = token.getSpec();
     String namespace = token.getMetadata().getNamespace();
     if (spec.clientApplicationRef != null) {
-      ApplicationCredentials app = ApplicationCredentials.resolve(context, namespace, spec.clientApplicationRef.name);
+      ApplicationCredentials app = ApplicationCredentials.resolve(context, applicationSecrets, namespace,
+          spec.clientApplicationRef.name);
       return new Endpoint(app.tokenUrl(), app.client(), app.version());
     }
     String version = model.tokenUrl() + "/" + spec.clientId + "/" + model.authMethod();
