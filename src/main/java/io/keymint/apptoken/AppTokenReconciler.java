@@ -271,28 +271,39 @@ public class AppTokenReconciler extends TokenReconciler<AppToken, AppTokenStatus
         token.getMetadata().getName());
   }
 
-  /** Source 3: an external identity provider's client, with its secret or private key from a Secret. */
+  /**
+   * Source 3: an external identity provider's client, with its secret or private key from a Secret.
+   * The Secret's version (as the informers hold it) says whether the token is current; its content is
+   * read from the API server only to mint (Keymint keeps no one else's Secret content in memory).
+   */
   private TokenSource fromClientCredentials(AppToken token, AppTokenModel model, Context<AppToken> context) {
+    String namespace = token.getMetadata().getNamespace();
     String secretName = token.getSpec().clientCredentials.secretRef.name;
     AppTokenModel.SecretKeys keys = model.secretKeys();
-    Secret secret = SecretInformers.read(context, token.getMetadata().getNamespace(), secretName);
-    if (secret == null) {
+    Secret known = SecretInformers.known(context, namespace, secretName);
+    if (known == null) {
       throw ReconcileException.permanent(Reasons.SECRET_NOT_FOUND, "Secret '" + secretName + "' not found");
     }
-    Map<String, String> data = OutputSecrets.decode(secret);
-    for (String key : keys.required()) {
-      if (data.get(key) == null || data.get(key).isEmpty()) {
-        throw ReconcileException.permanent(Reasons.SECRET_NOT_FOUND, "Secret '" + secretName + "' has no key '" + key + "'");
-      }
-    }
-    ClientAuthentication client = model.authMethod() == AuthMethod.PrivateKeyJwt
-        ? ClientAuthentication.privateKeyJwt(data.get(keys.clientId()), ClientKey.parse(data.get(keys.privateKey()),
-            data.get(keys.keyId()), "Secret '" + secretName + "' key '" + keys.privateKey() + "'"))
-        : ClientAuthentication.secret(data.get(keys.clientId()), data.get(keys.clientSecret()), model.authMethod());
     String credentialKeys = keys.clientSecret() != null ? keys.clientSecret() : keys.privateKey() + "/" + keys.keyId();
-    String hash = Hashes.of("clientCredentials", model.tokenUrl().toString(), secret.getMetadata().getUid(),
-        secret.getMetadata().getResourceVersion(), keys.clientId(), credentialKeys, model.authMethod().name(), model.scope());
-    return new TokenSource(hash, () -> tokens.request(TokenRequest.clientCredentials(model.tokenUrl(), client, model.scope())));
+    String hash = Hashes.of("clientCredentials", model.tokenUrl().toString(), known.getMetadata().getUid(),
+        known.getMetadata().getResourceVersion(), keys.clientId(), credentialKeys, model.authMethod().name(), model.scope());
+    return new TokenSource(hash, () -> {
+      Secret secret = SecretInformers.read(context, namespace, secretName);
+      if (secret == null) {
+        throw ReconcileException.permanent(Reasons.SECRET_NOT_FOUND, "Secret '" + secretName + "' not found");
+      }
+      Map<String, String> data = OutputSecrets.decode(secret);
+      for (String key : keys.required()) {
+        if (data.get(key) == null || data.get(key).isEmpty()) {
+          throw ReconcileException.permanent(Reasons.SECRET_NOT_FOUND, "Secret '" + secretName + "' has no key '" + key + "'");
+        }
+      }
+      ClientAuthentication client = model.authMethod() == AuthMethod.PrivateKeyJwt
+          ? ClientAuthentication.privateKeyJwt(data.get(keys.clientId()), ClientKey.parse(data.get(keys.privateKey()),
+              data.get(keys.keyId()), "Secret '" + secretName + "' key '" + keys.privateKey() + "'"))
+          : ClientAuthentication.secret(data.get(keys.clientId()), data.get(keys.clientSecret()), model.authMethod());
+      return tokens.request(TokenRequest.clientCredentials(model.tokenUrl(), client, model.scope()));
+    });
   }
 
   /** Deletes the dedicated client, then the finalizer; when Keycloak cannot be reached, tries again later. */

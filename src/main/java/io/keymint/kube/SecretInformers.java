@@ -111,16 +111,31 @@ public final class SecretInformers {
     if (own != null) {
       return own;
     }
-    InformerEventSource<?, ?> others = (InformerEventSource<?, ?>) context.eventSourceRetriever()
-        .getEventSourceFor(Secret.class, OTHERS);
-    return others.get(new ResourceID(name, namespace)).isEmpty() ? null
+    return othersInformer(context).get(new ResourceID(name, namespace)).isEmpty() ? null
         : context.getClient().secrets().inNamespace(namespace).withName(name).get();
+  }
+
+  /**
+   * The Secret of that name as the informers hold it: whole when it is Keymint's, else as a version
+   * only (uid and resourceVersion, no content); read from the API server only when neither informer
+   * holds it (their watch may be behind); null if there is none.
+   */
+  public static Secret known(Context<?> context, String namespace, String name) {
+    ResourceID id = new ResourceID(name, namespace);
+    return ownInformer(context).get(id)
+        .or(() -> othersInformer(context).get(id))
+        .orElseGet(() -> context.getClient().secrets().inNamespace(namespace).withName(name).get());
   }
 
   /** A Secret a resource names: Keymint's own from the cache, any other read from the API server now; null if none. */
   public static Secret read(Context<?> context, String namespace, String name) {
     Secret own = cached(context, namespace, name);
     return own != null ? own : context.getClient().secrets().inNamespace(namespace).withName(name).get();
+  }
+
+  @SuppressWarnings("unchecked")
+  private static InformerEventSource<Secret, ?> othersInformer(Context<?> context) {
+    return (InformerEventSource<Secret, ?>) context.eventSourceRetriever().getEventSourceFor(Secret.class, OTHERS);
   }
 
   static OwnSecrets<?> ownInformer(Context<?> context) {
