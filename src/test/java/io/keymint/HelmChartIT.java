@@ -74,11 +74,11 @@ class HelmChartIT {
       String namespace = keymint.newNamespace("chart");
 
       // a token (success), a token whose endpoint refuses the client (a refresh failure, stalled), and a
-      // reconcile that fails (the API server refuses the finalizer once)
+      // reconcile that fails (the API server refuses the ClientApplication's finalizer once)
+      keymint.kube().failNext("PATCH", path -> path.contains("/clientapplications/app") && !path.contains("/status"), 500, 1);
       keymint.createApplication(namespace, "app", spec -> { });
       String clientId = keymint.awaitProvisioned(namespace, "app").getStatus().clientId;
       appToken(keymint, namespace, "token", spec -> spec.clientApplicationRef = new LocalObjectReference("app"));
-      keymint.kube().failNext("PATCH", path -> path.contains("/apptokens/wrong") && !path.contains("/status"), 500, 1);
       KeymintFixture.SECRETS_SEEN.add("not-the-secret");
       keymint.client().secrets().inNamespace(namespace).resource(new SecretBuilder().withNewMetadata().withName("wrong")
           .endMetadata().addToData("client_id", base64(clientId)).addToData("client_secret", base64("not-the-secret"))

@@ -59,6 +59,9 @@ public final class Finalizers {
             .inNamespace(resource.getMetadata().getNamespace())
             .withName(resource.getMetadata().getName())
             .patch(PatchContext.of(PatchType.JSON_MERGE), Serialization.asJson(body));
+        if (updated == null) {
+          return; // the last finalizer of a resource being deleted: the API server deleted it with this write
+        }
         context.eventSourceRetriever().getControllerEventSource()
             .handleRecentResourceUpdate(ResourceID.fromResource(resource), updated, resource);
         resource.getMetadata().setFinalizers(updated.getMetadata().getFinalizers());

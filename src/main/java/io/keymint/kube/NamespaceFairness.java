@@ -20,6 +20,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.function.DoubleSupplier;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * KEYMINT_MAX_CONCURRENT_PER_NAMESPACE: the resources of one namespace, of every kind together,
@@ -39,6 +41,8 @@ import java.util.function.Supplier;
  * namespaces with work in flight or queued take memory here.
  */
 public final class NamespaceFairness {
+
+  private static final Logger log = LoggerFactory.getLogger(NamespaceFairness.class);
 
   /** How soon a queued reconcile comes back by itself, before the jitter (up to as much again); a wake-up comes sooner. */
   static final Duration RETRY = Duration.ofSeconds(5);
@@ -118,6 +122,8 @@ public final class NamespaceFairness {
   private <T> T withSlot(HasMetadata resource, Supplier<T> work, Supplier<T> deferred) {
     String namespace = Objects.requireNonNullElse(resource.getMetadata().getNamespace(), "");
     if (!tryTake(namespace, resource.getKind(), resource.getMetadata().getName())) {
+      log.debug("{} {}/{}: deferred, its namespace holds its share of the reconcile threads", resource.getKind(), namespace,
+          resource.getMetadata().getName());
       metrics.reconcileDeferred(namespace);
       return deferred.get();
     }
@@ -190,6 +196,8 @@ public final class NamespaceFairness {
     for (Waiter waiter : woken) {
       Consumer<ResourceID> wake = wakers.get(waiter.kind);
       if (wake != null) {
+        log.debug("{} {}/{}: woken, a reconcile thread of its namespace's share is free", waiter.kind, waiter.id.getNamespace()
+            .orElse(""), waiter.id.getName());
         wake.accept(waiter.id);
       }
     }

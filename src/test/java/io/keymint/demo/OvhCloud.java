@@ -52,7 +52,7 @@ final class OvhCloud implements Platform {
       ClientApplication app = api.resources(ClientApplication.class).inNamespace(NAMESPACE).withName(LATE_APPLICATION).get();
       String clientId = app.getStatus() == null ? null : app.getStatus().clientId;
       List<String> now = audience(keymint);
-      if (clientId != null && now.contains(clientId)) {
+      if (clientId != null && now.contains(clientId) && everyAudienceTokenHas(keymint, LATE_APPLICATION)) {
         List<String> added = new ArrayList<>(now);
         added.removeAll(before);
         return new Step(true, "Joined", "ClientApplication " + LATE_APPLICATION + " (group=a) submitted; "
@@ -63,6 +63,17 @@ final class OvhCloud implements Platform {
     }
     return new Step(false, "Joined", "ClientApplication " + LATE_APPLICATION + " is not in AppToken " + SCOPED_TOKEN
         + "'s audience after 60 s");
+  }
+
+  /**
+   * Whether every audience AppToken selecting group=a is Ready and minted with the application: the
+   * step reports the scoped token, and the demo's table that follows shows them all.
+   */
+  private static boolean everyAudienceTokenHas(KeymintFixture keymint, String application) {
+    return keymint.client().resources(AppToken.class).inNamespace(NAMESPACE).list().getItems().stream()
+        .filter(t -> t.getSpec() != null && t.getSpec().audience != null)
+        .allMatch(t -> t.getStatus() != null && t.getStatus().isReady() && t.getStatus().matchedApplications != null
+            && t.getStatus().matchedApplications.contains(application));
   }
 
   /** The aud claim of the scoped token in its Secret, as long as the status agrees with it. */
