@@ -35,7 +35,7 @@ public final class Events {
       Event existing = events.withName(name).get();
       if (existing != null) {
         int count = existing.getCount() == null ? 1 : existing.getCount();
-        events.withName(name).patch(PatchContext.of(PatchType.JSON_MERGE),
+        events.resource(existing).patch(PatchContext.of(PatchType.JSON_MERGE), // addressed by the one just read
             "{\"count\":" + (count + 1) + ",\"lastTimestamp\":\"" + time + "\"}");
         return;
       }

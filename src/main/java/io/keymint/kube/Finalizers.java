@@ -57,7 +57,7 @@ public final class Finalizers {
       try {
         R updated = context.getClient().resources(resourceClass(resource))
             .inNamespace(resource.getMetadata().getNamespace())
-            .withName(resource.getMetadata().getName())
+            .resource(KubeWrites.addressOf(resource))
             .patch(PatchContext.of(PatchType.JSON_MERGE), Serialization.asJson(body));
         if (updated == null) {
           return; // the last finalizer of a resource being deleted: the API server deleted it with this write

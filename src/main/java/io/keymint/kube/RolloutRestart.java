@@ -108,11 +108,11 @@ public final class RolloutRestart {
             return verdict.due();
           }
           case OPEN_WINDOW -> {
-            resource.patch(PatchContext.of(PatchType.JSON_MERGE), openWindow(workload, verdict.pendingSince()));
+            client.resource(workload).patch(PatchContext.of(PatchType.JSON_MERGE), openWindow(workload, verdict.pendingSince()));
             return verdict.due();
           }
           case RESTART -> {
-            resource.patch(PatchContext.of(PatchType.JSON_MERGE), restart(workload, now));
+            client.resource(workload).patch(PatchContext.of(PatchType.JSON_MERGE), restart(workload, now));
             log.info("{} {}/{} restarted for {} {} ({}; pending since {})", target.kind, workload.getMetadata().getNamespace(),
                 target.name, owner.getKind(), owner.getMetadata().getName(), verdict.reason(),
                 Times.format(pendingSince == null ? secretChangedAt : pendingSince));

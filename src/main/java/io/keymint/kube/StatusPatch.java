@@ -36,7 +36,7 @@ public final class StatusPatch {
     try {
       updated = context.getClient().resources(resourceClass(resource))
           .inNamespace(resource.getMetadata().getNamespace())
-          .withName(name)
+          .resource(KubeWrites.addressOf(resource))
           .subresource("status")
           .patch(PatchContext.of(PatchType.JSON_MERGE), body(before, resource.getStatus()));
     } catch (KubernetesClientException e) {
