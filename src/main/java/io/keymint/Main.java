@@ -20,6 +20,12 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) throws InterruptedException {
+    // With fewer than 2 common-pool threads (a container with 2 CPUs or fewer) CompletableFuture starts a
+    // new thread for every async step, and the Kubernetes client takes one such step per request
+    if (System.getProperty("java.util.concurrent.ForkJoinPool.common.parallelism") == null) {
+      System.setProperty("java.util.concurrent.ForkJoinPool.common.parallelism",
+          String.valueOf(Math.max(2, Runtime.getRuntime().availableProcessors() - 1)));
+    }
     if ("json".equalsIgnoreCase(System.getenv("KEYMINT_LOG_FORMAT"))) { // before the first logger exists
       System.setProperty("logback.configurationFile", "logback-json.xml");
     }
