@@ -50,6 +50,9 @@ public final class AppTokenBenchmark {
   private static final int CONCURRENCY = 50; // JOSDK's default reconciliation threads
 
   public static void main(String[] args) throws Exception {
+    if (!Benchmarks.selected("apptoken")) {
+      return;
+    }
     int tokens = Integer.getInteger("benchmark.tokens", 1000);
     int refreshSeconds = Integer.getInteger("benchmark.refreshSeconds", 120);
     KeycloakServer server = KeycloakServer.shared();

@@ -56,6 +56,9 @@ public final class SecretMemoryBenchmark {
   private static final int SECRET_BYTES = 8 * 1024;
 
   public static void main(String[] args) throws Exception {
+    if (!Benchmarks.selected("secret-memory")) {
+      return;
+    }
     int count = Integer.getInteger("benchmark.secrets", 5000);
     Process server = new ProcessBuilder(new File(System.getProperty("java.home"), "bin/java").getPath(), "-Xmx2g",
         "-cp", System.getProperty("java.class.path"), "-Dlogback.configurationFile=" + System.getProperty("logback.configurationFile"),

@@ -87,6 +87,14 @@ public final class KeycloakServer {
     return masterAdmin;
   }
 
+  /**
+   * The server's process ({@code kc.sh}); the Keycloak JVM is among its {@linkplain ProcessHandle#descendants()
+   * descendants} (kc.sh runs it as a child, and again after a rebuild). A benchmark adds up their CPU time.
+   */
+  public ProcessHandle processHandle() {
+    return process.toHandle();
+  }
+
   /** Whether the server process is still alive. */
   public boolean isRunning() {
     return process.isAlive();
