@@ -660,20 +660,9 @@ public final class IssuanceCostBenchmark {
 
     // issuance: per issued token
     double n = issued;
-    figures.put("keymint.cpu.ms.per.token", issuance.keymintCpu() / n);
-    figures.put("keymint.cpu.ms.per.token.idleAdjusted", (issuance.keymintCpu() - keymintIdle * issuance.seconds()) / n);
-    figures.put("keymint.cpu.system.share.issuance", issuance.keymintSystemCpu() / issuance.keymintCpu());
-    figures.put("keymint.cpu.ms.per.token.withoutJit", (issuance.keymintCpu() - jit(issuance)) / n);
-    apiFigures("per.token", issuance, n);
-    double grants = issuance.metric(IDP_METRIC, "target", "token_endpoint");
-    double admin = issuance.metric(IDP_METRIC, "target", "keycloak_admin");
-    figures.put("idp.requests.per.token", (grants + admin) / n);
-    figures.put("idp.token.requests.per.token", grants / n);
-    figures.put("idp.admin.requests.per.token", admin / n);
+    double grants = keymintFigures("token", "issuance", issuance, n, keymintIdle);
     figures.put("mints.per.token", issuance.metric(REFRESH_METRIC, "kind", "AppToken", "result", "success") / n);
     figures.put("mint.failures.per.token", issuance.metric(REFRESH_METRIC, "kind", "AppToken", "result", "failure") / n);
-    figures.put("reconciles.per.token", issuance.metric(RECONCILES_METRIC) / n);
-    figures.put("reconciles.deferred.per.token", issuance.metric(DEFERRED_METRIC) / n);
     figures.put("keycloak.connections.per.grant.keymint", issuance.keycloakConnections() / Math.max(grants, 1));
     double keycloakKeymint = issuance.keycloakCpu() / Math.max(grants, 1);
     double keycloakKeymintAdjusted = (issuance.keycloakCpu() - keycloakIdle * issuance.seconds()) / Math.max(grants, 1);
@@ -705,18 +694,7 @@ public final class IssuanceCostBenchmark {
       return;
     }
     double per = refreshes;
-    figures.put("keymint.cpu.ms.per.refresh", refresh.keymintCpu() / per);
-    figures.put("keymint.cpu.ms.per.refresh.idleAdjusted", (refresh.keymintCpu() - keymintIdle * refresh.seconds()) / per);
-    figures.put("keymint.cpu.system.share.refresh", refresh.keymintSystemCpu() / refresh.keymintCpu());
-    figures.put("keymint.cpu.ms.per.refresh.withoutJit", (refresh.keymintCpu() - jit(refresh)) / per);
-    apiFigures("per.refresh", refresh, per);
-    double refreshGrants = refresh.metric(IDP_METRIC, "target", "token_endpoint");
-    double refreshAdmin = refresh.metric(IDP_METRIC, "target", "keycloak_admin");
-    figures.put("idp.requests.per.refresh", (refreshGrants + refreshAdmin) / per);
-    figures.put("idp.token.requests.per.refresh", refreshGrants / per);
-    figures.put("idp.admin.requests.per.refresh", refreshAdmin / per);
-    figures.put("reconciles.per.refresh", refresh.metric(RECONCILES_METRIC) / per);
-    figures.put("reconciles.deferred.per.refresh", refresh.metric(DEFERRED_METRIC) / per);
+    double refreshGrants = keymintFigures("refresh", "refresh", refresh, per, keymintIdle);
     figures.put("keycloak.cpu.ms.per.grant.refresh",
         (refresh.keycloakCpu() - keycloakIdle * refresh.seconds()) / Math.max(refreshGrants, 1));
     figures.put("keycloak.connections.per.grant.refresh", refresh.keycloakConnections() / Math.max(refreshGrants, 1));
@@ -725,6 +703,26 @@ public final class IssuanceCostBenchmark {
   }
 
   /** CPU milliseconds of the JIT compiler threads (C1 and C2 CompilerThread#) in the phase. */
+  /**
+   * Keymint's CPU, API calls, identity-provider requests and reconciles per unit ({@code token} or
+   * {@code refresh}) of a phase; returns the token-endpoint requests of the phase.
+   */
+  private double keymintFigures(String unit, String phaseName, Phase phase, double count, double keymintIdle) {
+    figures.put("keymint.cpu.ms.per." + unit, phase.keymintCpu() / count);
+    figures.put("keymint.cpu.ms.per." + unit + ".idleAdjusted", (phase.keymintCpu() - keymintIdle * phase.seconds()) / count);
+    figures.put("keymint.cpu.system.share." + phaseName, phase.keymintSystemCpu() / phase.keymintCpu());
+    figures.put("keymint.cpu.ms.per." + unit + ".withoutJit", (phase.keymintCpu() - jit(phase)) / count);
+    apiFigures("per." + unit, phase, count);
+    double grants = phase.metric(IDP_METRIC, "target", "token_endpoint");
+    double admin = phase.metric(IDP_METRIC, "target", "keycloak_admin");
+    figures.put("idp.requests.per." + unit, (grants + admin) / count);
+    figures.put("idp.token.requests.per." + unit, grants / count);
+    figures.put("idp.admin.requests.per." + unit, admin / count);
+    figures.put("reconciles.per." + unit, phase.metric(RECONCILES_METRIC) / count);
+    figures.put("reconciles.deferred.per." + unit, phase.metric(DEFERRED_METRIC) / count);
+    return grants;
+  }
+
   private static double jit(Phase phase) {
     return ProcessCpu.threadDelta(phase.start().threads(), phase.end().threads(), phase.keymintCpu()).entrySet().stream()
         .filter(e -> e.getKey().contains("CompilerThre")).mapToDouble(e -> e.getValue()[0]).sum();
