@@ -13,6 +13,7 @@ import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.keymint.api.AuthMethod;
 import io.keymint.api.Labels;
+import io.keymint.api.LocalObjectReference;
 import io.keymint.api.Reasons;
 import io.keymint.clientapp.ApplicationCredentials;
 import io.keymint.clientapp.ClientApplication;
@@ -108,8 +109,8 @@ public class AppTokenReconciler extends TokenReconciler<AppToken, AppTokenStatus
     SecretReferences<AppToken> references = SecretReferences.indexed(context, AppTokenReconciler::referencedSecrets);
     return List.of(SecretInformers.own(context, OutputSecrets.selectorFor(AppToken.KIND), references, owners),
         SecretInformers.others(context, references), applicationCache,
-        applicationSecrets.wakeUps(context, t -> t.getSpec() == null || t.getSpec().clientApplicationRef == null
-            || t.getSpec().clientApplicationRef.name == null ? Set.of() : Set.of(t.getSpec().clientApplicationRef.name)),
+        applicationSecrets.wakeUps(context,
+            t -> LocalObjectReference.nameOf(t.getSpec() == null ? null : t.getSpec().clientApplicationRef)),
         fairness.wakeUps(AppToken.KIND));
   }
 
@@ -124,16 +125,13 @@ public class AppTokenReconciler extends TokenReconciler<AppToken, AppTokenStatus
       return UpdateControl.noUpdate(); // gone: a dedicated client was deleted before its finalizer was
     }
     boolean audience = token.getSpec() != null && token.getSpec().audience != null;
-    if (token.isMarkedForDeletion() || (!audience && token.hasFinalizer(FINALIZER))) {
-      if (!token.hasFinalizer(FINALIZER)) {
-        return UpdateControl.noUpdate(); // nothing of it to clean up
-      }
+    if (token.hasFinalizer(FINALIZER) && (token.isMarkedForDeletion() || !audience)) {
       UpdateControl<AppToken> cleanedUp = fairness.reconcile(token, () -> cleanUp(token, context));
       if (token.isMarkedForDeletion() || token.hasFinalizer(FINALIZER)) {
-        return cleanedUp;
+        return cleanedUp; // deleted, deferred, or Keycloak not reachable yet
       }
     }
-    return super.reconcile(token, context);
+    return token.isMarkedForDeletion() ? UpdateControl.noUpdate() : super.reconcile(token, context);
   }
 
   @Override

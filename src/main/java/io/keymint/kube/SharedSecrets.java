@@ -8,6 +8,7 @@ import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.IndexerResourceCache;
 import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
+import io.keymint.api.Reasons;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
@@ -61,14 +62,14 @@ public final class SharedSecrets {
     SecretInformers.OwnSecrets<?> watched = informer;
     while (watched == null || !watched.isRunning()) {
       if (System.nanoTime() > deadline) {
-        throw ReconcileException.retryable(io.keymint.api.Reasons.KUBERNETES_API_ERROR,
+        throw ReconcileException.retryable(Reasons.KUBERNETES_API_ERROR,
             "Keymint's watch of " + ownerKind + " Secrets has not started yet");
       }
       try {
         Thread.sleep(50);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        throw ReconcileException.retryable(io.keymint.api.Reasons.KUBERNETES_API_ERROR, "interrupted while starting");
+        throw ReconcileException.retryable(Reasons.KUBERNETES_API_ERROR, "interrupted while starting");
       }
       watched = informer;
     }

@@ -9,6 +9,7 @@ import io.javaoperatorsdk.operator.api.reconciler.IndexedResourceCache;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.keymint.api.LocalObjectReference;
 import io.keymint.api.Reasons;
 import io.keymint.api.SecretKeyReference;
 import io.keymint.clientapp.ApplicationCredentials;
@@ -92,8 +93,8 @@ public class PlatformTokenReconciler extends TokenReconciler<PlatformToken, Plat
     SecretReferences<PlatformToken> references = SecretReferences.indexed(context, PlatformTokenReconciler::referencedSecrets);
     return List.of(SecretInformers.own(context, OutputSecrets.selectorFor(PlatformToken.KIND), references, owners),
         SecretInformers.others(context, references), applicationCache,
-        applicationSecrets.wakeUps(context, t -> t.getSpec() == null || t.getSpec().clientApplicationRef == null
-            || t.getSpec().clientApplicationRef.name == null ? Set.of() : Set.of(t.getSpec().clientApplicationRef.name)),
+        applicationSecrets.wakeUps(context,
+            t -> LocalObjectReference.nameOf(t.getSpec() == null ? null : t.getSpec().clientApplicationRef)),
         fairness.wakeUps(PlatformToken.KIND));
   }
 
